@@ -1,0 +1,32 @@
+"""salesanalysis: measure and improve a sales team's performance from Jupyter."""
+
+from .errors import (
+    DataValidationError,
+    MappingError,
+    MissingDataError,
+    SalesAnalysisError,
+    SourceError,
+    WorkbookError,
+)
+from .mapping import Mapping, load_mapping
+from .report import ImportReport
+from .schema import SCHEMAS, TABLE_ORDER
+from .workbook import Workbook, open_workbook
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "open_workbook",
+    "Workbook",
+    "ImportReport",
+    "Mapping",
+    "load_mapping",
+    "SCHEMAS",
+    "TABLE_ORDER",
+    "SalesAnalysisError",
+    "SourceError",
+    "MappingError",
+    "DataValidationError",
+    "WorkbookError",
+    "MissingDataError",
+]

@@ -1,0 +1,54 @@
+"""One exception hierarchy for the whole package."""
+
+from __future__ import annotations
+
+__all__ = [
+    "SalesAnalysisError",
+    "SourceError",
+    "MappingError",
+    "DataValidationError",
+    "WorkbookError",
+    "MissingDataError",
+]
+
+
+class SalesAnalysisError(Exception):
+    """Base class of every error raised on purpose by salesanalysis."""
+
+
+class SourceError(SalesAnalysisError):
+    """A data source cannot be read (missing file, unknown format, unreadable sheet)."""
+
+
+class MappingError(SalesAnalysisError):
+    """A column-mapping file is malformed or names something that does not exist."""
+
+
+class WorkbookError(SalesAnalysisError):
+    """The workbook file cannot be opened or written as asked."""
+
+
+class MissingDataError(SalesAnalysisError):
+    """A computation needs a table or column the workbook does not have."""
+
+
+class DataValidationError(SalesAnalysisError):
+    """Input rows break the canonical model; raised by ``strict=True`` imports.
+
+    ``problems`` is a DataFrame listing every problem found, one row each
+    (table, source, row, column, value, reason, message).
+    """
+
+    def __init__(self, problems):
+        self.problems = problems
+        n = len(problems)
+        shown = problems.head(20)
+        lines = [
+            f"{r.source} row {r.row if r.row is not None and r.row == r.row else '-'}, "
+            f"column {r.column!s}: {r.message}"
+            for r in shown.itertuples()
+        ]
+        more = f"\n... and {n - len(shown)} more" if n > len(shown) else ""
+        super().__init__(
+            f"{n} problem(s) in the input data:\n" + "\n".join(lines) + more
+        )
