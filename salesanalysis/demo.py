@@ -36,7 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["generate", "planted", "MIN_REPS", "STAGES"]
+__all__ = ["generate", "planted", "export_date", "write_tables", "MIN_REPS", "STAGES"]
 
 MIN_REPS = 12
 TERRITORIES = ("North", "South", "East", "West", "Central")
@@ -87,6 +87,30 @@ def planted(reps: int = 24) -> dict[str, str]:
     out = {name: ids[i] for name, i in _PLANTED_INDEX.items()}
     out["complaints_territory"] = "East"
     return out
+
+
+def export_date(start: str = "2024-01-01", weeks: int = 104) -> pd.Timestamp:
+    """The day the demo export is taken: ``weeks`` weeks after ``start``."""
+    return pd.Timestamp(start) + pd.Timedelta(weeks=weeks)
+
+
+def write_tables(tables: dict[str, pd.DataFrame], folder, *, format: str = "csv") -> list:
+    """Write each table to ``folder/<table>.csv`` (or ``.parquet``); returns the paths."""
+    from pathlib import Path
+
+    if format not in ("csv", "parquet"):
+        raise ValueError(f"format must be 'csv' or 'parquet', got {format!r}")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, frame in tables.items():
+        path = folder / f"{name}.{format}"
+        if format == "csv":
+            frame.to_csv(path, index=False)
+        else:
+            frame.to_parquet(path, index=False)
+        paths.append(path)
+    return paths
 
 
 def _ids(prefix: str, n: int, start: int = 1) -> pd.Series:
@@ -162,7 +186,7 @@ def generate(*, reps: int = 24, weeks: int = 104, seed: int = 0, start: str = "2
     start_ts = pd.Timestamp(start)
     if start_ts.dayofweek != 0:
         raise ValueError(f"start must be a Monday, got {start_ts.date()} ({start_ts.day_name()})")
-    data_date = start_ts + pd.Timedelta(weeks=weeks)
+    data_date = export_date(start, weeks)
     week_starts = pd.date_range(start_ts, periods=weeks, freq="7D")
     week_np = week_starts.values.astype("datetime64[us]")
     rep_table, rep_info = _reps(rng, reps, start_ts)

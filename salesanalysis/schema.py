@@ -112,7 +112,7 @@ SCHEMAS: dict[str, TableSchema] = {
                 C("team", example="North"),
                 C("department", example="Sales"),
                 C("role", allowed=ROLES, example="field"),
-                C("manager_id", references="reps.rep_id", example="R000"),
+                C("manager_id", references="reps.rep_id", example=None),
                 C("territory", example="North"),
                 C("active_from", "date", example="2024-01-01"),
                 C("active_to", "date", example=None),

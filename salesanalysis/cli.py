@@ -1,0 +1,133 @@
+"""The ``salesanalysis`` command: import data, build the demo, describe a workbook."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from .errors import DataValidationError, SalesAnalysisError
+
+__all__ = ["main"]
+
+
+def _import(args) -> int:
+    from .workbook import open_workbook
+
+    with open_workbook(args.workbook) as wb:
+        report = wb.import_data(args.source, mapping=args.mapping, table=args.table,
+                                strict=args.strict, dayfirst=args.dayfirst,
+                                decimal=args.decimal, encoding=args.encoding,
+                                as_of=args.as_of, progress=not args.quiet)
+    print(report)
+    if not report.ok:
+        print(f"{len(report.rejects):,} problem(s) on rejected rows are stored in the "
+              f"workbook: salesanalysis info --workbook {args.workbook}", file=sys.stderr)
+    return 0
+
+
+def _demo(args) -> int:
+    from . import demo
+    from .workbook import open_workbook
+
+    started = time.perf_counter()
+    tables = demo.generate(reps=args.reps, weeks=args.weeks, seed=args.seed, start=args.start)
+    if args.export:
+        written = demo.write_tables(tables, args.export, format=args.format)
+        print(f"wrote {len(written)} {args.format} files to {args.export}")
+    path = Path(args.workbook)
+    for stale in (path, path.with_name(path.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    data_date = demo.export_date(args.start, args.weeks).date()
+    with open_workbook(path) as wb:
+        report = wb.import_data(tables, as_of=data_date, progress=not args.quiet)
+    print(report)
+    print(f"demo workbook {path} built in {time.perf_counter() - started:.1f} s "
+          f"(data date {data_date}); planted patterns:")
+    for pattern, where in demo.planted(args.reps).items():
+        print(f"  {pattern:<22} {where}")
+    return 0
+
+
+def _info(args) -> int:
+    from .workbook import open_workbook
+
+    with open_workbook(args.workbook, read_only=True) as wb:
+        info = wb.info()
+        imports = wb.imports()
+        rejects = wb.rejects()
+    print(f"workbook {args.workbook}: {len(imports)} import(s)")
+    for row in info.itertuples():
+        span = f"  {row.first} .. {row.last}" if row.rows and row.first is not None else ""
+        print(f"  {row.table:<20} {row.rows:>12,}{span}")
+    if len(imports):
+        last = imports.iloc[-1]
+        print(f"latest import {last.import_id} at {last.finished_at:%Y-%m-%d %H:%M}: "
+              f"read {last.rows_read:,}, accepted {last.accepted:,}, "
+              f"rejected {last.rejected:,}, flagged {last.flagged:,}")
+    if len(rejects):
+        print("rejects by reason (latest import):")
+        counts = rejects.groupby(["table", "column", "reason"]).size().sort_values(ascending=False)
+        for (table, column, reason), n in counts.items():
+            print(f"  {table}.{column}: {reason} x {n:,}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="salesanalysis",
+                                     description="Sales-team performance workbook.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("import", help="import a source into a workbook")
+    p.add_argument("source", help="folder of CSV/Parquet files, CSV/Parquet/Excel file, "
+                                  "DuckDB file or SQLAlchemy URL")
+    p.add_argument("--workbook", required=True, help="workbook file (created if missing)")
+    p.add_argument("--mapping", help="column mapping YAML file (default: identity)")
+    p.add_argument("--table", help="canonical table of a single file whose name does not say")
+    p.add_argument("--strict", action="store_true",
+                   help="fail listing every problem instead of storing the good rows")
+    p.add_argument("--dayfirst", action=argparse.BooleanOptionalAction, default=None,
+                   help="read 03/04/2024 as 3 April")
+    p.add_argument("--decimal", choices=[".", ","], help="decimal mark of the source")
+    p.add_argument("--encoding", default="utf-8", help="text encoding of CSV files")
+    p.add_argument("--as-of", help="date of the opportunity snapshot (default today)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=_import)
+
+    p = sub.add_parser("demo", help="build a demo workbook with planted patterns")
+    p.add_argument("--workbook", required=True, help="workbook file (replaced)")
+    p.add_argument("--reps", type=int, default=24)
+    p.add_argument("--weeks", type=int, default=104)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--start", default="2024-01-01", help="first Monday of the data")
+    p.add_argument("--export", help="also write the tables as files to this folder")
+    p.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=_demo)
+
+    p = sub.add_parser("info", help="tables, row counts, date ranges and rejects")
+    p.add_argument("--workbook", required=True)
+    p.set_defaults(run=_info)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (SalesAnalysisError, ValueError, KeyError) as exc:
+        if args.debug:
+            traceback.print_exc()
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        kind = "invalid data" if isinstance(exc, DataValidationError) else "error"
+        print(f"salesanalysis {args.command}: {kind}: {message}", file=sys.stderr)
+        if not args.debug:
+            print("(run with --debug for details)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
