@@ -45,7 +45,9 @@ class DataValidationError(SalesAnalysisError):
         shown = problems.head(20)
         lines = [
             f"{r.source} row {r.row if r.row is not None and r.row == r.row else '-'}, "
-            f"column {r.column!s}: {r.message}"
+            f"column {r.column!s}"
+            + (f" = {r.value!r}" if isinstance(r.value, str) else "")
+            + f": {r.reason}: {r.message}"
             for r in shown.itertuples()
         ]
         more = f"\n... and {n - len(shown)} more" if n > len(shown) else ""
