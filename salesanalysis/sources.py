@@ -9,7 +9,9 @@ row of a sheet (the header is row 1), or the 1-based record number elsewhere.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import gzip
 import math
 import re
 from dataclasses import dataclass
@@ -43,28 +45,66 @@ def _stage_sql(con: duckdb.DuckDBPyConnection, select: str) -> None:
     con.execute(f"CREATE TEMP TABLE {STAGE} AS {select}")
 
 
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _csv_header(path: Path, encoding: str) -> tuple[str, list[str]]:
+    """The delimiter and column names, read from the header line.
+
+    DuckDB's own sniffer is not used: on a file with ragged lines it may skip
+    lines or pick another delimiter, and rows would be lost without a word.
+    """
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    try:
+        with opener(path, "rt", encoding=encoding, newline="") as f:
+            first = f.readline()
+    except UnicodeDecodeError:
+        raise SourceError(f"{path}: the header is not {encoding} text; pass "
+                          "encoding='latin-1' (or --encoding latin-1) for files saved by "
+                          "older spreadsheet programs") from None
+    except (OSError, LookupError) as exc:
+        raise SourceError(f"{path}: cannot be read: {exc}") from None
+    first = first.lstrip("\ufeff")
+    if not first.strip():
+        raise SourceError(f"{path}: the file is empty; the first line must name the columns")
+    delimiter = max(_DELIMITERS, key=first.count)
+    names = next(csv.reader([first], delimiter=delimiter))
+    blank = [i + 1 for i, n in enumerate(names) if not n.strip()]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if blank or repeated:
+        raise SourceError(f"{path}: the header line must name every column once "
+                          + (f"(column(s) {blank} have no name) " if blank else "")
+                          + (f"(repeated: {repeated})" if repeated else ""))
+    return delimiter, names
+
+
 def _csv_stager(path: Path, encoding: str):
     def stage(con):
-        args = f"{literal(str(path))}, all_varchar = true, header = true, encoding = {literal(encoding)}"
+        delimiter, names = _csv_header(path, encoding)
+        columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
+        args = (f"{literal(str(path))}, auto_detect = false, header = true, skip = 0, "
+                f"delim = {literal(delimiter)}, quote = '\"', escape = '\"', "
+                f"columns = {columns}, encoding = {literal(encoding)}")
         try:
             _stage_sql(con, f"SELECT * FROM read_csv({args})")
         except duckdb.Error as exc:
-            raise SourceError(_csv_failure(con, path, args, exc)) from None
+            raise SourceError(_csv_failure(path, args, exc)) from None
     return stage
 
 
-def _csv_failure(con, path: Path, args: str, exc: Exception) -> str:
+def _csv_failure(path: Path, args: str, exc: Exception) -> str:
     """Say every malformed line at once, not only the first DuckDB stopped at."""
     text = str(exc).split("\n")[0]
-    if "unicode" in text.lower() or "encoding" in text.lower():
+    if "unicode" in str(exc).lower():
         return (f"{path}: the file is not in the expected text encoding ({text}); "
                 "pass encoding='latin-1' (or --encoding latin-1) for files saved by "
                 "older spreadsheet programs")
+    # the failed read aborted the import's transaction: look again on a scratch connection
     try:
-        con.execute(f"SELECT count(*) FROM read_csv({args}, store_rejects = true, "
-                    "rejects_table = '_csv_errors', rejects_scan = '_csv_scans')")
-        rows = con.execute(
-            "SELECT line, error_message FROM _csv_errors ORDER BY line").fetchall()
+        with duckdb.connect() as scratch:
+            scratch.execute(f"SELECT count(*) FROM read_csv({args}, store_rejects = true)")
+            rows = scratch.execute("SELECT line, first(error_message ORDER BY column_idx) "
+                                   "FROM reject_errors GROUP BY line ORDER BY line").fetchall()
     except duckdb.Error:
         rows = []
     if not rows:
