@@ -102,7 +102,7 @@ def _csv_failure(path: Path, args: str, exc: Exception) -> str:
     # the failed read aborted the import's transaction: look again on a scratch connection
     try:
         with duckdb.connect() as scratch:
-            scratch.execute(f"SELECT count(*) FROM read_csv({args}, store_rejects = true)")
+            scratch.execute(f"SELECT count(*) FROM read_csv({args}, store_rejects = true)").fetchall()
             rows = scratch.execute("SELECT line, first(error_message ORDER BY column_idx) "
                                    "FROM reject_errors GROUP BY line ORDER BY line").fetchall()
     except duckdb.Error:
