@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from .schema import Column
 
-__all__ = ["CoercionOptions", "ident", "literal", "clean_text", "coerce"]
+__all__ = ["CoercionOptions", "ident", "literal", "clean_text", "coerce", "typed", "parse",
+           "source_text"]
 
 TRUE_WORDS = ("yes", "y", "true", "t", "1", "x", "ja", "si", "sí", "oui", "wahr")
 FALSE_WORDS = ("no", "n", "false", "f", "0", "", "nein", "non", "falsch")
@@ -113,33 +114,43 @@ _NUMERIC_SQL = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT
 _INTEGER_SQL = _NUMERIC_SQL[:9]
 
 
-def coerce(column: Column, source: str, source_type: str, values: dict[str, str],
-           options: CoercionOptions) -> str:
-    """SQL for the canonical value of ``column`` read from ``source`` (an expression).
+def typed(column: Column, source: str, source_type: str) -> str | None:
+    """SQL reading ``source`` directly when its type already fits, else None.
 
-    ``source_type`` is the staged column's SQL type: typed sources (Parquet, frames,
-    databases) skip text parsing where the type already fits.
+    Typed sources (Parquet, frames, databases) skip text parsing this way.
     """
     st = source_type.upper()
     dtype = column.dtype
-    if not values:
-        if dtype == "float" and (st in _NUMERIC_SQL or st.startswith("DECIMAL")):
-            return f"CAST({source} AS DOUBLE)"
-        if dtype == "int" and st in _INTEGER_SQL:
-            return f"CAST({source} AS BIGINT)"
-        if dtype in ("timestamp", "date") and (st.startswith("TIMESTAMP") or st == "DATE"):
-            return f"CAST({source} AS {column.sql_type})"
-        if dtype == "bool" and st == "BOOLEAN":
-            return source
-        if dtype == "str" and st in _INTEGER_SQL:
-            return f"CAST({source} AS VARCHAR)"
-    if dtype == "str" and st in ("DOUBLE", "FLOAT", "REAL"):
-        # ids read as numbers by a spreadsheet: 1001.0 is '1001'
-        source = f"(CASE WHEN {source} = trunc({source}) THEN CAST(CAST({source} AS BIGINT) AS VARCHAR) ELSE CAST({source} AS VARCHAR) END)"
-    text = recode(clean_text(source), values)
+    if dtype == "float" and (st in _NUMERIC_SQL or st.startswith("DECIMAL")):
+        return f"CAST({source} AS DOUBLE)"
+    if dtype == "int" and st in _INTEGER_SQL:
+        return f"CAST({source} AS BIGINT)"
+    if dtype in ("timestamp", "date") and (st.startswith("TIMESTAMP") or st == "DATE"):
+        return f"CAST({source} AS {column.sql_type})"
+    if dtype == "bool" and st == "BOOLEAN":
+        return source
+    if dtype == "str" and column.allowed is None and st in _INTEGER_SQL:
+        return f"CAST({source} AS VARCHAR)"
+    return None
+
+
+def source_text(source: str, source_type: str) -> str:
+    """The cleaned text of a source value, ids read as numbers written without '.0'."""
+    if source_type.upper() in ("DOUBLE", "FLOAT", "REAL"):
+        source = (f"(CASE WHEN {source} = trunc({source}) THEN "
+                  f"CAST(CAST({source} AS BIGINT) AS VARCHAR) ELSE CAST({source} AS VARCHAR) END)")
+    return clean_text(source)
+
+
+def parse(column: Column, text: str, values: dict[str, str], options: CoercionOptions) -> str:
+    """SQL for the canonical value of ``column`` from cleaned text ``text``."""
+    dtype = column.dtype
+    text = recode(text, values)
     if column.allowed is not None:
-        # enumerations are lower-case words joined by underscores
-        text = f"regexp_replace(lower({text}), '[\\s\\-]+', '_', 'g')"
+        # enumerations are lower-case words joined by underscores; most already are
+        allowed = ", ".join(literal(v) for v in column.allowed)
+        text = (f"(CASE WHEN {text} IN ({allowed}) THEN {text} "
+                f"ELSE regexp_replace(lower({text}), '[\\s\\-]+', '_', 'g') END)")
     if dtype == "str":
         return text
     if dtype == "float":
@@ -154,3 +165,10 @@ def coerce(column: Column, source: str, source_type: str, values: dict[str, str]
     if dtype == "date":
         return f"CAST({_timestamp(text, options)} AS DATE)"
     raise ValueError(f"unknown column type {dtype!r}")
+
+
+def coerce(column: Column, source: str, source_type: str, values: dict[str, str],
+           options: CoercionOptions) -> str:
+    """SQL for the canonical value of ``column`` read from the expression ``source``."""
+    direct = None if values else typed(column, source, source_type)
+    return direct or parse(column, source_text(source, source_type), values, options)

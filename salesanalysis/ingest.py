@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .coerce import CoercionOptions, clean_text, coerce, ident, literal
+from .coerce import CoercionOptions, ident, literal, parse, source_text, typed
 from .mapping import TableMapping
 from .schema import Column, TableSchema
 from .sources import STAGE, SourceTable
 
-__all__ = ["TableResult", "PROBLEM_COLUMNS", "load_table"]
+__all__ = ["TableResult", "PreparedTable", "PROBLEM_COLUMNS", "prepare_table", "store_table"]
 
 PROBLEM_COLUMNS = {
     "import_id": "BIGINT",
@@ -31,7 +31,6 @@ PROBLEM_COLUMNS = {
     "message": "VARCHAR",
 }
 PROBLEMS = "_problems"  # this import's problems, severity 'error' or 'warning'
-_TYPED = "_typed"
 _BAD = "_bad_rows"
 _BAD_TYPE_REASON = {"float": "bad_number", "int": "bad_integer", "bool": "bad_boolean",
                     "date": "bad_date", "timestamp": "bad_date"}
@@ -123,27 +122,44 @@ def _record(con, result: TableResult, import_id: int, severity: str, select: str
         f"{literal(severity)} FROM ({select}) p")
 
 
-def _typed_select(schema, found, stage_types, tmap, options, rules, row) -> str:
-    inner = [f"{row} AS _row"]
+def _typed_select(schema, found, stage_types, tmap, options, rules, row,
+                  text_columns) -> str:
+    """Three layers: clean each source text once, read the values, then the rule mask."""
+    clean = [f"{row} AS _row"]
+    values = []
     for col in schema.columns:
+        name = ident(col.name)
+        raw = ident("__raw_" + col.name)
+        if col.name not in found:
+            values.append(f"CAST({literal(tmap.defaults.get(col.name, col.default))} "
+                          f"AS {col.sql_type}) AS {name}")
+            continue
+        source, source_type = ident(found[col.name]), stage_types[found[col.name]]
+        if col.name not in text_columns:
+            clean.append(f"{typed(col, source, source_type)} AS {name}")
+            values.append(name)
+            continue
+        clean.append(f"{source_text(source, source_type)} AS {raw}")
+        value = parse(col, raw, tmap.values.get(col.name, {}), options)
         default = tmap.defaults.get(col.name, col.default)
-        if col.name in found:
-            source = ident(found[col.name])
-            value = coerce(col, source, stage_types[found[col.name]],
-                           tmap.values.get(col.name, {}), options)
-            raw = clean_text(source)
-            if default is not None:
-                value = f"(CASE WHEN {raw} IS NULL THEN {literal(default)} ELSE {value} END)"
-            inner.append(f"{raw} AS {ident('__raw_' + col.name)}")
-        else:
-            value = literal(default)
-        inner.append(f"CAST({value} AS {col.sql_type}) AS {ident(col.name)}")
+        if default is not None:
+            value = f"CASE WHEN {raw} IS NULL THEN {literal(default)} ELSE {value} END"
+        values.append(f"CAST({value} AS {col.sql_type}) AS {name}")
+        values.append(raw)
     mask = " | ".join(
         f"(CASE WHEN {r.condition} THEN {1 << i} ELSE 0 END)::BIGINT"
         for i, r in enumerate(rules)) or "0::BIGINT"
     columns = ", ".join(ident(c) for c in schema.column_names)
-    return (f"SELECT _row, {columns}, ({mask}) AS _mask "
-            f"FROM (SELECT {', '.join(inner)} FROM {STAGE})")
+    return (f"SELECT _row, {columns}, ({mask}) AS _mask FROM ("
+            f"SELECT _row, {', '.join(values)} FROM ("
+            f"SELECT {', '.join(clean)} FROM {STAGE}))")
+
+
+def _text_columns(schema, found, stage_types, tmap) -> set[str]:
+    """Columns read from text; the others are already typed in the source."""
+    return {c.name for c in schema.columns if c.name in found and (
+        tmap.values.get(c.name) or tmap.defaults.get(c.name) is not None
+        or typed(c, ident(found[c.name]), stage_types[found[c.name]]) is None)}
 
 
 def _raw_value(found: dict[str, str], column: str) -> str:
@@ -154,11 +170,11 @@ def _join_stage(row: str) -> str:
     return f"JOIN (SELECT {row} AS _row, * FROM {STAGE}) s ON s._row = t._row"
 
 
-def _record_rule_failures(con, result, import_id, rules, found, row) -> None:
+def _record_rule_failures(con, result, import_id, rules, found, row, typed_table) -> None:
     parts = [
         f"SELECT t._row AS row, {literal(r.column)} AS column_name, "
         f"{_raw_value(found, r.column)} AS value, {literal(r.reason)} AS reason, "
-        f"{literal(r.message)} AS message FROM {_TYPED} t {_join_stage(row)} "
+        f"{literal(r.message)} AS message FROM {typed_table} t {_join_stage(row)} "
         f"WHERE t._mask & {1 << i} <> 0"
         for i, r in enumerate(rules)
     ]
@@ -166,7 +182,7 @@ def _record_rule_failures(con, result, import_id, rules, found, row) -> None:
         _record(con, result, import_id, "error", part)
 
 
-def _find_duplicates(con, schema: TableSchema, result, import_id) -> None:
+def _find_duplicates(con, schema: TableSchema, result, import_id, typed_table) -> None:
     key = ", ".join(ident(k) for k in schema.key)
     on = " AND ".join(f"t.{ident(k)} IS NOT DISTINCT FROM d.{ident(k)}" for k in schema.key)
     every = ", ".join(f"t.{ident(c)}" for c in schema.column_names)
@@ -175,11 +191,11 @@ def _find_duplicates(con, schema: TableSchema, result, import_id) -> None:
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _dups AS
         WITH keys AS (
-            SELECT {key} FROM {_TYPED} WHERE _mask = 0 GROUP BY ALL HAVING count(*) > 1
+            SELECT {key} FROM {typed_table} WHERE _mask = 0 GROUP BY ALL HAVING count(*) > 1
         ), rows AS (
             SELECT t._row, {key_text} AS key_text, hash({every}) AS content,
                    {", ".join(f"t.{ident(k)}" for k in schema.key)}
-            FROM {_TYPED} t JOIN keys d ON {on} WHERE t._mask = 0
+            FROM {typed_table} t JOIN keys d ON {on} WHERE t._mask = 0
         )
         SELECT _row, key_text,
                count(DISTINCT content) OVER w AS versions,
@@ -197,7 +213,7 @@ def _find_duplicates(con, schema: TableSchema, result, import_id) -> None:
         FROM _dups WHERE versions > 1 OR _row <> first_row""")
 
 
-def _reference_problems(con, schema, result, import_id, strict: bool, accepted_only: bool):
+def _reference_problems(con, schema, result, import_id, typed_table, strict: bool):
     for col in schema.columns:
         if col.references is None or col.strict_reference != strict:
             continue
@@ -207,19 +223,31 @@ def _reference_problems(con, schema, result, import_id, strict: bool, accepted_o
             continue  # nothing to check against: the table is not used
         c = ident(col.name)
         # a rejected row reports all its problems; a flag is only worth it on a kept row
-        where = (f"t._mask = 0 AND t._row NOT IN (SELECT _row FROM {_BAD})"
-                 if accepted_only else "TRUE")
+        where = "TRUE" if strict else f"t._mask = 0 AND t._row NOT IN (SELECT _row FROM {_BAD})"
         _record(con, result, import_id, "error" if strict else "warning", f"""
             SELECT t._row AS row, {literal(col.name)} AS column_name,
                    CAST(t.{c} AS VARCHAR) AS value, 'unknown_reference' AS reason,
                    {literal(f"not found in {ref_table}.{ref_col} ({loaded} loaded)")} AS message
-            FROM {_TYPED} t ANTI JOIN {ident(ref_table)} r ON t.{c} = r.{ident(ref_col)}
+            FROM {typed_table} t ANTI JOIN {ident(ref_table)} r ON t.{c} = r.{ident(ref_col)}
             WHERE {where} AND t.{c} IS NOT NULL""")
 
 
-def load_table(con, src: SourceTable, schema: TableSchema, tmap: TableMapping,
-               options: CoercionOptions, import_id: int) -> TableResult:
-    """Stage, check and load one source table; problems land in ``_problems``."""
+@dataclass
+class PreparedTable:
+    """A source table read and checked row by row, waiting to be stored."""
+
+    result: TableResult
+    schema: TableSchema
+    typed: str | None  # the temporary table of canonical values; None if unusable
+
+
+def prepare_table(con, src: SourceTable, schema: TableSchema, tmap: TableMapping,
+                  options: CoercionOptions, import_id: int) -> PreparedTable:
+    """Stage one source table, read its values and find the problems of single rows.
+
+    Touches only temporary tables, so it runs outside the import's transaction
+    (temporary tables written inside a transaction scan about twice as slowly).
+    """
     result = TableResult(schema.name, src.label)
     src.stage(con)
     # rowid follows the source's order; temporary tables number from an offset
@@ -238,30 +266,46 @@ def load_table(con, src: SourceTable, schema: TableSchema, tmap: TableMapping,
                    'required column is missing; the source has: '
                    || {literal(', '.join(stage_types))} AS message""")
         result.rejected = result.rows_read
+        return PreparedTable(result, schema, None)
+
+    typed_table = f"_typed_{schema.name}"
+    text_columns = _text_columns(schema, found, stage_types, tmap)
+    rules = _rules(schema, text_columns, options)
+    select = _typed_select(schema, found, stage_types, tmap, options, rules, row, text_columns)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {typed_table} AS {select}")
+    if con.execute(f"SELECT count(*) FROM {typed_table} WHERE _mask <> 0").fetchone()[0]:
+        _record_rule_failures(con, result, import_id, rules, found, row, typed_table)
+    _find_duplicates(con, schema, result, import_id, typed_table)
+    con.execute(f"DROP TABLE {STAGE}")
+    return PreparedTable(result, schema, typed_table)
+
+
+def store_table(con, prepared: PreparedTable, import_id: int) -> TableResult:
+    """Check references against the workbook, then store the accepted rows.
+
+    Runs inside the import's transaction, in table order, so that a row may
+    refer to rows stored earlier in the same import.
+    """
+    result, schema, typed_table = prepared.result, prepared.schema, prepared.typed
+    if typed_table is None:
         return result
-
-    rules = _rules(schema, set(found), options)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_TYPED} AS "
-                f"{_typed_select(schema, found, stage_types, tmap, options, rules, row)}")
-    if con.execute(f"SELECT count(*) FROM {_TYPED} WHERE _mask <> 0").fetchone()[0]:
-        _record_rule_failures(con, result, import_id, rules, found, row)
-    _find_duplicates(con, schema, result, import_id)
-    _reference_problems(con, schema, result, import_id, strict=True, accepted_only=False)
-
+    _reference_problems(con, schema, result, import_id, typed_table, strict=True)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {_BAD} AS
         SELECT DISTINCT row AS _row FROM {PROBLEMS}
         WHERE severity = 'error' AND import_id = {import_id}
-          AND table_name = {literal(schema.name)} AND source = {literal(src.label)}""")
+          AND table_name = {literal(schema.name)} AND source = {literal(result.source)}""")
     result.rejected = con.execute(f"SELECT count(*) FROM {_BAD}").fetchone()[0]
-    accepted = f"SELECT * FROM {_TYPED} t ANTI JOIN {_BAD} b ON t._row = b._row"
+    accepted = (f"SELECT * FROM {typed_table} t ANTI JOIN {_BAD} b ON t._row = b._row"
+                if result.rejected else f"SELECT * FROM {typed_table}")
     _upsert(con, schema, accepted, import_id)
     result.accepted = result.rows_read - result.rejected
 
-    _reference_problems(con, schema, result, import_id, strict=False, accepted_only=True)
+    _reference_problems(con, schema, result, import_id, typed_table, strict=False)
     result.flagged = con.execute(
         f"SELECT count(DISTINCT row) FROM {PROBLEMS} WHERE severity = 'warning' "
         f"AND import_id = {import_id} AND table_name = {literal(schema.name)} "
-        f"AND source = {literal(src.label)}").fetchone()[0]
+        f"AND source = {literal(result.source)}").fetchone()[0]
+    con.execute(f"DROP TABLE {typed_table}")
     return result
 
 
@@ -274,4 +318,4 @@ def _upsert(con, schema: TableSchema, accepted: str, import_id: int) -> None:
                           for k in schema.key)
         con.execute(f"DELETE FROM {table} USING ({accepted}) a WHERE {on}")
     con.execute(f"INSERT INTO {table} ({columns}, _import_id) "
-                f"SELECT {columns}, {import_id} FROM ({accepted}) ORDER BY _row")
+                f"SELECT {columns}, {import_id} FROM ({accepted})")

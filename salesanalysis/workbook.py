@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 
 from .coerce import CoercionOptions, ident, literal
 from .errors import DataValidationError, SourceError, WorkbookError
-from .ingest import PROBLEM_COLUMNS, PROBLEMS, load_table
+from .ingest import PROBLEM_COLUMNS, PROBLEMS, prepare_table, store_table
 from .mapping import load_mapping
 from .report import ImportReport
 from .schema import REQUIRED_TABLES, SCHEMAS, TABLE_ORDER
@@ -160,36 +160,50 @@ class Workbook:
         started = dt.datetime.now()
         raw = self._raw
         import_id = (self._scalar("SELECT max(import_id) FROM _imports") or 0) + 1
-        raw.begin()
+        raw.execute(f"CREATE OR REPLACE TEMP TABLE {PROBLEMS} "
+                    f"({', '.join(f'{ident(c)} {t}' for c, t in PROBLEM_COLUMNS.items())},"
+                    " severity VARCHAR)")
+        steps = None
         try:
-            raw.execute(f"CREATE OR REPLACE TEMP TABLE {PROBLEMS} "
-                        f"({', '.join(f'{ident(c)} {t}' for c, t in PROBLEM_COLUMNS.items())},"
-                        " severity VARCHAR)")
             found, ignored = discover(raw, source, mapping, table=table, encoding=encoding)
             if not found:
                 raise SourceError("no canonical table found in the source"
                                   + (f"; ignored: {'; '.join(ignored)}" if ignored else ""))
-            results = []
             tables = [t for t in TABLE_ORDER if t in found]
-            for name in tqdm(tables, desc="import", unit="table", disable=not progress):
-                result = load_table(raw, found[name], SCHEMAS[name],
-                                    mapping.for_table(name), options, import_id)
-                results.append(result)
-                if name == "opportunities":
-                    self._snapshot(import_id, snapshot_at)
-            problems = (raw.execute(f"SELECT * FROM {PROBLEMS} ORDER BY table_name, source, row")
-                        .df().rename(columns=_PROBLEM_NAMES))
-            if strict and (problems["severity"] == "error").any():
-                raise DataValidationError(problems[problems["severity"] == "error"]
-                                          .drop(columns=["severity", "import_id"])
-                                          .reset_index(drop=True))
-            self._log(import_id, started, snapshot_at, results)
-            raw.commit()
-        except BaseException:
-            raw.rollback()
-            raise
+            steps = tqdm(total=2 * len(tables), desc="import", unit="step", disable=not progress)
+            prepared = []
+            for name in tables:  # outside the transaction: only temporary tables change
+                steps.set_postfix_str(f"reading {found[name].label}")
+                prepared.append(prepare_table(raw, found[name], SCHEMAS[name],
+                                              mapping.for_table(name), options, import_id))
+                steps.update()
+            raw.begin()
+            try:
+                results = []
+                for item in prepared:
+                    steps.set_postfix_str(f"storing {item.schema.name}")
+                    results.append(store_table(raw, item, import_id))
+                    if item.schema.name == "opportunities":
+                        self._snapshot(import_id, snapshot_at)
+                    steps.update()
+                problems = (raw.execute(f"SELECT * FROM {PROBLEMS} "
+                                        "ORDER BY table_name, source, row")
+                            .df().rename(columns=_PROBLEM_NAMES))
+                errors = problems[problems["severity"] == "error"]
+                if strict and len(errors):
+                    raise DataValidationError(errors.drop(columns=["severity", "import_id"])
+                                              .reset_index(drop=True))
+                self._log(import_id, started, snapshot_at, results)
+                raw.commit()
+            except BaseException:
+                raw.rollback()
+                raise
         finally:
+            if steps is not None:
+                steps.close()
             raw.execute("DETACH DATABASE IF EXISTS _source_db")
+            for t in TABLE_ORDER:
+                raw.execute(f"DROP TABLE IF EXISTS temp._typed_{t}")
         return ImportReport(import_id, results, problems.drop(columns="import_id"), ignored)
 
     def _snapshot(self, import_id: int, at: dt.datetime) -> None:

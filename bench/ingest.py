@@ -1,0 +1,98 @@
+"""Import benchmark: ~10M activities + ~1M opportunities from CSV and from Parquet.
+
+Prints wall time and peak memory of each import into a new workbook and, in the
+same run, of DuckDB's own ``read_csv`` into a table over the same files, and the
+ratio. Each measurement runs in a fresh process so peak memory is its own.
+
+    .venv/bin/python bench/ingest.py                 # full size
+    .venv/bin/python bench/ingest.py --reps 100      # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TABLES = ("reps", "opportunities", "activities")
+
+MEASURE = r"""
+import json, sys, time
+mode, folder, target = sys.argv[1:4]
+started = time.perf_counter()
+if mode == "duckdb":
+    import duckdb
+    con = duckdb.connect(target)
+    rows = 0
+    for name in %(tables)r:
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_csv('{folder}/{name}.csv')")
+        rows += con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+    con.close()
+else:
+    import salesanalysis as sa
+    with sa.open_workbook(target) as wb:
+        report = wb.import_data(folder)
+    frame = report.to_frame()
+    assert (frame.accepted + frame.rejected == frame.rows_read).all()
+    rows = int(frame.accepted.sum())
+seconds = time.perf_counter() - started
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec
+peak = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]) / 1024
+print(json.dumps({"seconds": seconds, "peak_mib": peak, "rows": rows}))
+""" % {"tables": TABLES}
+
+
+def prepare(folder: Path, reps: int, weeks: int) -> dict[str, int]:
+    """Generate the demo at benchmark size and write CSV and Parquet copies (cached)."""
+    stamp = folder / "params.json"
+    params = {"reps": reps, "weeks": weeks}
+    if stamp.exists() and json.loads(stamp.read_text()).get("params") == params:
+        return json.loads(stamp.read_text())["rows"]
+    from salesanalysis import demo
+
+    started = time.perf_counter()
+    tables = demo.generate(reps=reps, weeks=weeks, activities_per_week=68.0,
+                           opportunities_per_week=10.7)
+    chosen = {t: tables[t] for t in TABLES}
+    print(f"generated in {time.perf_counter() - started:.1f} s", flush=True)
+    demo.write_tables(chosen, folder / "csv", format="csv")
+    demo.write_tables(chosen, folder / "parquet", format="parquet")
+    rows = {t: len(f) for t, f in chosen.items()}
+    stamp.write_text(json.dumps({"params": params, "rows": rows}))
+    return rows
+
+
+def measure(mode: str, folder: Path) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run([sys.executable, "-c", MEASURE, mode, str(folder),
+                              str(Path(tmp) / "bench.duckdb")],
+                             check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=1000)
+    parser.add_argument("--weeks", type=int, default=104)
+    parser.add_argument("--data", default=str(Path(tempfile.gettempdir()) / "salesanalysis-bench"))
+    args = parser.parse_args()
+    folder = Path(args.data)
+    rows = prepare(folder, args.reps, args.weeks)
+    print("rows: " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
+    baseline = measure("duckdb", folder / "csv")
+    csv = measure("import", folder / "csv")
+    parquet = measure("import", folder / "parquet")
+    for name, m in (("duckdb read_csv", baseline), ("import CSV", csv),
+                    ("import Parquet", parquet)):
+        print(f"{name:<16} {m['seconds']:8.1f} s  peak {m['peak_mib']:8.0f} MiB  "
+              f"rows {m['rows']:,}")
+    print(f"ratio import CSV / duckdb read_csv: {csv['seconds'] / baseline['seconds']:.2f} "
+          "(goal <= 2)")
+
+
+if __name__ == "__main__":
+    main()
