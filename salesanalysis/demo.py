@@ -12,7 +12,7 @@ contact_inflater
     touches per unique prospect.
 sawtooth_prospector
     A field rep who prospects hard in odd months and almost not at all in even
-    months (new prospects and new opportunities x1.9 / x0.1): the highest
+    months (new prospects and new opportunities x1.95 / x0.05): the highest
     week-to-week variation of new prospects.
 referral_star
     A field rep who asks for introductions every week (3 referral requests a
@@ -165,8 +165,8 @@ def _reps(rng, n: int, start: pd.Timestamp) -> tuple[pd.DataFrame, dict]:
 
 
 def _monthly_wave(week_starts: pd.DatetimeIndex) -> np.ndarray:
-    """x1.9 in odd months, x0.1 in even months: the sawtooth prospector's rhythm."""
-    return np.where(week_starts.month % 2 == 1, 1.9, 0.1)
+    """x1.95 in odd months, x0.05 in even months: the sawtooth prospector's rhythm."""
+    return np.where(week_starts.month % 2 == 1, 1.95, 0.05)
 
 
 def generate(*, reps: int = 24, weeks: int = 104, seed: int = 0, start: str = "2024-01-01",
@@ -196,7 +196,7 @@ def generate(*, reps: int = 24, weeks: int = 104, seed: int = 0, start: str = "2
 
     # -- prospecting: new prospects per rep and week; each one becomes a customer --------
     new_rate = np.full(reps, activities_per_week / 20) * rng.uniform(0.7, 1.3, reps)
-    new_rate[p["contact_inflater"]] *= 0.3
+    new_rate[p["contact_inflater"]] *= 0.6
     rate_rw = np.repeat(new_rate[:, None], weeks, axis=1)
     rate_rw[p["sawtooth_prospector"]] *= _monthly_wave(week_starts)
     n_new = rng.poisson(rate_rw)
