@@ -1,0 +1,46 @@
+"""The salesanalysis command: demo, import and info; failures without tracebacks."""
+
+import pandas as pd
+
+from salesanalysis import demo
+from salesanalysis.cli import main
+
+
+def test_demo_then_info(tmp_path, capsys):
+    path = tmp_path / "demo.duckdb"
+    assert main(["demo", "--workbook", str(path), "--reps", "12", "--weeks", "40",
+                 "--quiet", "--export", str(tmp_path / "csv")]) == 0
+    out = capsys.readouterr().out
+    assert "win_rate_collapse" in out and "R009" in out
+    assert (tmp_path / "csv" / "activities.csv").is_file()
+    assert main(["info", "--workbook", str(path)]) == 0
+    out = capsys.readouterr().out
+    reps = len(demo.generate(reps=12, weeks=40)["reps"])
+    assert f"reps {reps:>20,}".replace(" ", "") in out.replace(" ", "")
+    assert "rejected 0" in out
+
+
+def test_import_with_rejects_and_info_by_reason(tmp_path, capsys):
+    src = tmp_path / "src"
+    src.mkdir()
+    pd.DataFrame({"rep_id": ["R1", "R2"], "name": ["Ana", None]}).to_csv(
+        src / "reps.csv", index=False)
+    path = str(tmp_path / "wb.duckdb")
+    assert main(["import", str(src), "--workbook", path, "--quiet"]) == 0
+    assert "rejected        1" in capsys.readouterr().out
+    assert main(["info", "--workbook", path]) == 0
+    assert "reps.name: missing_value x 1" in capsys.readouterr().out
+
+
+def test_failures_exit_non_zero_with_one_message(tmp_path, capsys):
+    assert main(["info", "--workbook", str(tmp_path / "missing.duckdb")]) == 1
+    err = capsys.readouterr().err
+    assert "workbook not found" in err and "Traceback" not in err
+    src = tmp_path / "reps.csv"
+    src.write_text("rep_id,name\nR1,\n")
+    assert main(["import", str(src), "--workbook", str(tmp_path / "w.duckdb"),
+                 "--strict", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "invalid data" in err and "row 2, column name" in err
+    assert main(["demo", "--workbook", str(tmp_path / "d.duckdb"), "--reps", "3"]) == 1
+    assert "at least 12" in capsys.readouterr().err
