@@ -117,12 +117,13 @@ def _csv_failure(path: Path, args: str, exc: Exception) -> str:
             f"(no row of this import was stored):\n{listed}{more}")
 
 
-def _parquet_stager(path: Path):
+def _select_stager(select: str, failure: str):
+    """Stage what ``select`` reads; a DuckDB error becomes ``failure: <error>``."""
     def stage(con):
         try:
-            _stage_sql(con, f"SELECT * FROM read_parquet({literal(str(path))})")
+            _stage_sql(con, select)
         except duckdb.Error as exc:
-            raise SourceError(f"{path}: cannot be read as Parquet: {exc}") from None
+            raise SourceError(f"{failure}: {exc}") from None
     return stage
 
 
@@ -155,15 +156,6 @@ def _frame_stager(frame: pd.DataFrame, label: str):
             raise SourceError(f"{label}: cannot be staged: {exc}") from None
         finally:
             con.unregister(_FRAME_VIEW)
-    return stage
-
-
-def _attached_stager(alias: str, table: str, label: str):
-    def stage(con):
-        try:
-            _stage_sql(con, f"SELECT * FROM {ident(alias)}.{ident(table)}")
-        except duckdb.Error as exc:
-            raise SourceError(f"{label}: cannot be read: {exc}") from None
     return stage
 
 
@@ -202,7 +194,9 @@ def _file_table(path: Path, mapping: Mapping, found: dict, ignored: list,
     if suffix in (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz"):
         found[table] = SourceTable(table, path.name, _csv_stager(path, encoding), 2)
     elif suffix in (".parquet", ".pq"):
-        found[table] = SourceTable(table, path.name, _parquet_stager(path), 1)
+        found[table] = SourceTable(table, path.name, _select_stager(
+            f"SELECT * FROM read_parquet({literal(str(path))})",
+            f"{path}: cannot be read as Parquet"), 1)
     else:
         raise SourceError(f"{path}: unknown file type {suffix!r}; expected .csv, .parquet or .xlsx")
 
@@ -219,7 +213,8 @@ def _duckdb_tables(con, path: Path, mapping: Mapping, found: dict, ignored: list
         label = f"{path.name}:{name}"
         table = _match(mapping, name, found, ignored, label)
         if table:
-            found[table] = SourceTable(table, label, _attached_stager(alias, name, label), 1)
+            found[table] = SourceTable(table, label, _select_stager(
+                f"SELECT * FROM {ident(alias)}.{ident(name)}", f"{label}: cannot be read"), 1)
 
 
 def _sqlalchemy_tables(url: str, mapping: Mapping, found: dict, ignored: list) -> None:
