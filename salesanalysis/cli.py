@@ -9,6 +9,7 @@ import traceback
 from pathlib import Path
 
 from .errors import DataValidationError, SalesAnalysisError
+from .report import problems_by_reason
 
 __all__ = ["main"]
 
@@ -69,9 +70,8 @@ def _info(args) -> int:
               f"rejected {last.rejected:,}, flagged {last.flagged:,}")
     if len(rejects):
         print("rejects by reason (latest import):")
-        counts = rejects.groupby(["table", "column", "reason"]).size().sort_values(ascending=False)
-        for (table, column, reason), n in counts.items():
-            print(f"  {table}.{column}: {reason} x {n:,}")
+        for row in problems_by_reason(rejects).itertuples():
+            print(f"  {row.table}.{row.column}: {row.reason} x {row.problems:,}")
     return 0
 
 

@@ -9,9 +9,19 @@ import pandas as pd
 
 from .ingest import TableResult
 
-__all__ = ["ImportReport"]
+__all__ = ["ImportReport", "problems_by_reason"]
 
 _SUMMARY_COLUMNS = ["table", "source", "rows_read", "accepted", "rejected", "flagged"]
+
+
+def problems_by_reason(problems: pd.DataFrame) -> pd.DataFrame:
+    """Problem counts by table, column, reason (and severity), most frequent first."""
+    keys = [k for k in ("table", "column", "reason", "severity") if k in problems]
+    if problems.empty:
+        return pd.DataFrame(columns=[*keys, "problems"])
+    out = (problems.groupby(keys, dropna=False).size().rename("problems").reset_index()
+           .sort_values("problems", ascending=False, kind="stable"))
+    return out.reset_index(drop=True)
 
 
 @dataclass
@@ -57,14 +67,8 @@ class ImportReport:
         return {r.source: r.unused_columns for r in self.results if r.unused_columns}
 
     def by_reason(self) -> pd.DataFrame:
-        """Problem counts by table, column and reason, most frequent first."""
-        p = self.problems
-        if p.empty:
-            return pd.DataFrame(columns=["table", "column", "reason", "severity", "problems"])
-        out = (p.groupby(["table", "column", "reason", "severity"], dropna=False)
-               .size().rename("problems").reset_index()
-               .sort_values("problems", ascending=False, kind="stable"))
-        return out.reset_index(drop=True)
+        """Problem counts by table, column, reason and severity, most frequent first."""
+        return problems_by_reason(self.problems)
 
     def __str__(self) -> str:
         lines = [f"Import {self.import_id}:"]

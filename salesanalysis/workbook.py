@@ -110,6 +110,7 @@ class Workbook:
     def info(self) -> pd.DataFrame:
         """Row count and date range of every canonical table."""
         rows = []
+        counts = self.row_counts()
         for table in TABLE_ORDER:
             col = _date_column(table)
             first = last = None
@@ -117,9 +118,8 @@ class Workbook:
                 first, last = self._raw.execute(
                     f"SELECT min({ident(col)}), max({ident(col)}) FROM {ident(table)}"
                 ).fetchone()
-            rows.append({"table": table, "rows": self._scalar(
-                f"SELECT count(*) FROM {ident(table)}"), "date_column": col,
-                "first": first, "last": last})
+            rows.append({"table": table, "rows": counts[table], "date_column": col,
+                         "first": first, "last": last})
         return pd.DataFrame(rows)
 
     def _scalar(self, sql: str, params=None):
