@@ -1,0 +1,232 @@
+"""Compute measures grouped by dimensions and periods, one query per fact.
+
+Grouping, filtering and aggregating run in the workbook's engine; what comes
+back is one small row per group and period, which pandas completes with zero
+rows for the periods where nothing happened.
+"""
+
+from __future__ import annotations
+
+import ibis
+import pandas as pd
+
+from ..errors import MissingDataError
+from .facts import FACTS, MEASURES
+from .periods import PERIODS, check_period, parse_date, period_label, period_starts
+from .registry import get, missing
+
+__all__ = ["DIMENSIONS", "compute", "normalize_by", "group_members", "frame_keys"]
+
+# by= value -> what it is
+DIMENSIONS = {
+    "rep": "the rep who owns the record (rep_id)",
+    "team": "the rep's team",
+    "department": "the rep's department",
+    "segment": "the customer's segment",
+    "territory": "the customer's territory, or the rep's where the customer is unknown",
+    "customer": "the customer (customer_id)",
+    "source": "the opportunity's lead source",
+    "activity_type": "the activity's type",
+}
+_REP_LEVEL = ("rep", "team", "department")
+_CUSTOMER_LEVEL = ("segment", "territory")
+
+
+def normalize_by(by) -> list[str]:
+    if by is None:
+        return []
+    dims = [by] if isinstance(by, str) else list(by)
+    unknown = [d for d in dims if d not in DIMENSIONS]
+    if unknown:
+        raise ValueError(f"by must be any of {', '.join(DIMENSIONS)}; got {unknown[0]!r}")
+    if len(set(dims)) != len(dims):
+        raise ValueError(f"by names a dimension twice: {dims}")
+    return dims
+
+
+def with_dims(workbook, t: ibis.Table, dims: list[str], fact) -> ibis.Table:
+    """``t`` with one column per dimension in ``dims``, named after it."""
+    for d in dims:
+        if d in ("source", "activity_type") and d not in fact.dims:
+            raise ValueError(f"by={d!r} does not apply to {fact.doc} (the {fact.name} fact); "
+                             f"it applies to {_facts_with(d)}")
+    cols = {}
+    if set(dims) & {"team", "department", "territory"}:
+        reps = workbook.table("reps").select(
+            _rid="rep_id", _team="team", _department="department", _rep_territory="territory")
+        t = t.left_join(reps, t.rep_id == reps._rid)
+    if set(dims) & {"segment", "territory"}:
+        cust = workbook.table("customers").select(
+            _cid="customer_id", _segment="segment", _territory="territory")
+        t = t.left_join(cust, t.customer_id == cust._cid)
+    for d in dims:
+        cols[d] = {
+            "rep": lambda: t.rep_id,
+            "team": lambda: t._team,
+            "department": lambda: t._department,
+            "segment": lambda: t._segment,
+            "territory": lambda: t._territory.coalesce(t._rep_territory),
+            "customer": lambda: t.customer_id,
+            "source": lambda: t.source,
+            "activity_type": lambda: t.activity_type,
+        }[d]()
+    return t.mutate(**cols)
+
+
+def _facts_with(dim: str) -> str:
+    return ", ".join(f.doc for f in FACTS.values() if dim in f.dims)
+
+
+def _aggregate(workbook, fact_name, measures, dims, period, start, end) -> pd.DataFrame:
+    fact = FACTS[fact_name]
+    needs = set().union(*(MEASURES[m].needs for m in measures))
+    t = fact.build(workbook, needs)
+    date = t[fact.date]
+    if start is not None:
+        t = t.filter(date >= start.to_pydatetime())
+    if end is not None:
+        t = t.filter(date < (end + pd.Timedelta(days=1)).to_pydatetime())
+    t = with_dims(workbook, t, dims, fact)
+    keys = list(dims)
+    if period is not None:
+        t = t.mutate(period_start=t[fact.date].truncate(PERIODS[period][0]).cast("timestamp"))
+        keys.append("period_start")
+    aggs = {m: MEASURES[m].agg(t) for m in measures}
+    expr = t.group_by(keys).agg(**aggs) if keys else t.aggregate(**aggs)
+    return expr.to_pandas()
+
+
+def group_members(workbook, dims: list[str]) -> pd.DataFrame | None:
+    """Every group a KPI reports on even when it did nothing: sellers and their teams,
+    segments and territories. None when a dimension has no fixed list (customer...)."""
+    if not dims or any(d not in _REP_LEVEL + _CUSTOMER_LEVEL for d in dims):
+        return None
+    frames = []
+    rep_dims = [d for d in dims if d in _REP_LEVEL]
+    if rep_dims:
+        reps = workbook.table("reps")
+        sellers = reps.filter(reps.role.notnull()).select(
+            rep=reps.rep_id, team=reps.team, department=reps.department)
+        frames.append(sellers.select(*rep_dims).distinct().to_pandas())
+    for d in (d for d in dims if d in _CUSTOMER_LEVEL):
+        values = workbook.table("customers")[d].name(d)
+        found = values.as_table().distinct().to_pandas()
+        if d == "territory":
+            reps = workbook.table("reps")
+            found = pd.concat([found, reps.filter(reps.role.notnull())
+                               .select(territory=reps.territory).distinct().to_pandas()])
+        frames.append(found.dropna().drop_duplicates())
+    out = frames[0]
+    for f in frames[1:]:
+        out = out.merge(f, how="cross")
+    return out[dims]
+
+
+def frame_keys(dims, period) -> list[str]:
+    return list(dims) + (["period", "period_start"] if period else [])
+
+
+def _complete(frame, workbook, dims, period, start, end, additive, integers) -> pd.DataFrame:
+    """Add zero rows for the groups and periods where nothing happened."""
+    groups = frame[dims].drop_duplicates() if dims else pd.DataFrame(index=[0])
+    members = group_members(workbook, dims)
+    if members is not None:
+        groups = pd.concat([members, groups]).drop_duplicates()
+    if period is not None:
+        if start is None or end is None:
+            observed = frame["period_start"].dropna()
+            if observed.empty and (start is None or end is None):
+                starts = pd.DatetimeIndex([])
+            else:
+                starts = period_starts(start if start is not None else observed.min(),
+                                       end if end is not None else observed.max(), period)
+        else:
+            starts = period_starts(start, end, period)
+        grid = pd.DataFrame({"period_start": starts.astype(frame["period_start"].dtype)})
+        grid = groups.merge(grid, how="cross") if dims else grid
+    else:
+        grid = groups if dims else pd.DataFrame(index=[0])
+    keys = list(dims) + (["period_start"] if period else [])
+    out = grid.merge(frame, on=keys, how="left") if keys else frame.reindex(index=[0])
+    for column in additive:
+        out[column] = out[column].fillna(0)
+        if column in integers:
+            out[column] = out[column].astype("int64")
+    if period is not None:
+        out.insert(len(dims), "period",
+                   [period_label(pd.Timestamp(s), period) for s in out["period_start"]])
+    return out.sort_values(keys, kind="stable").reset_index(drop=True) if keys else out
+
+
+def divide(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """numerator / denominator, missing (NaN) where the denominator is 0 or missing."""
+    den = denominator.astype(float)
+    return numerator.astype(float).div(den.where(den != 0))
+
+
+def needed_columns(names, dims) -> dict[str, tuple[str, ...]]:
+    """Tables and columns the KPIs (and the grouping) read."""
+    needs: dict[str, set] = {}
+    for name in names:
+        for table, cols in get(name).columns.items():
+            needs.setdefault(table, set()).update(cols)
+    if set(dims) & {"team", "department"}:
+        needs.setdefault("reps", set()).update(d for d in dims if d in ("team", "department"))
+    if "segment" in dims:
+        needs.setdefault("customers", set()).add("segment")
+    return {t: tuple(sorted(c)) for t, c in needs.items()}
+
+
+def compute(workbook, names, *, by="rep", period=None, start=None, end=None) -> pd.DataFrame:
+    """Registered KPIs ``names`` grouped ``by`` and per ``period`` in one frame.
+
+    Measures of one fact are computed in one query; a ratio KPI brings its
+    numerator and denominator columns. Missing tables or columns are reported
+    together before anything runs.
+    """
+    names = [names] if isinstance(names, str) else list(names)
+    dims = normalize_by(by)
+    check_period(period)
+    start, end = parse_date(start, "start"), parse_date(end, "end")
+    if start is not None and end is not None and end < start:
+        raise ValueError(f"end ({end.date()}) is before start ({start.date()})")
+    kpis = [get(n) for n in names]
+    gaps = missing(workbook, needed_columns(names, dims))
+    if gaps:
+        raise MissingDataError(f"{', '.join(names)} cannot be computed: missing "
+                               + "; ".join(gaps) + ". Import it, or choose other KPIs.")
+    measures: list[str] = []
+    for k in kpis:
+        for m in k.extra.get("measures", (k.numerator, k.denominator) if k.is_ratio
+                             else (k.name,)):
+            if m not in measures:
+                measures.append(m)
+    by_fact: dict[str, list[str]] = {}
+    for m in measures:
+        by_fact.setdefault(MEASURES[m].fact, []).append(m)
+    keys = list(dims) + (["period_start"] if period else [])
+    frame, integers = None, set()
+    for fact_name, fact_measures in by_fact.items():
+        part = _aggregate(workbook, fact_name, fact_measures, dims, period, start, end)
+        integers |= {c for c in fact_measures if pd.api.types.is_integer_dtype(part[c])}
+        frame = part if frame is None else frame.merge(part, on=keys, how="outer") if keys \
+            else pd.concat([frame, part], axis=1)
+    additive = [m for m in measures if MEASURES[m].additive]
+    out = _complete(frame, workbook, dims, period, start, end, additive, integers)
+    for k in kpis:
+        if k.is_ratio:
+            out[k.name] = divide(out[k.numerator], out[k.denominator])
+            scale = k.extra.get("scale")
+            if scale:
+                out[k.name] = out[k.name] * scale
+    return out[frame_keys(dims, period) + _ordered(kpis, measures)]
+
+
+def _ordered(kpis, measures) -> list[str]:
+    cols = []
+    for k in kpis:
+        parts = k.extra.get("measures", ())
+        for c in [*parts, k.numerator, k.denominator, k.name]:
+            if c and c not in cols:
+                cols.append(c)
+    return cols

@@ -1,0 +1,130 @@
+"""Every KPI with its name, formula in words, unit, direction and the data it needs.
+
+The registry drives documentation, widgets and reports: ``kpis()`` lists it as a
+table, ``get(name)`` returns one entry, ``require(workbook, name)`` fails with a
+clear message when the data a KPI needs is not loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..coerce import ident
+from ..errors import MissingDataError
+from ..schema import SCHEMAS
+
+__all__ = ["KPI", "REGISTRY", "register", "get", "kpis", "require", "UNITS"]
+
+UNITS = ("count", "currency", "ratio", "days", "seconds", "per 100", "currency/day")
+
+
+@dataclass(frozen=True)
+class KPI:
+    """One registered KPI.
+
+    numerator / denominator: for a ratio, the names of the columns holding them;
+        results carry both so rolling up sums them instead of averaging ratios.
+    columns: ``{table: (column, ...)}`` that must hold values for the KPI to be
+        computed; each table named must have rows.
+    direction: +1 when higher is better, -1 when lower is better, 0 when neither.
+    """
+
+    name: str
+    label: str
+    formula: str
+    unit: str
+    direction: int
+    columns: dict[str, tuple[str, ...]]
+    numerator: str | None = None
+    denominator: str | None = None
+    group: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return tuple(self.columns)
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.denominator is not None
+
+
+REGISTRY: dict[str, KPI] = {}
+
+
+def register(kpi: KPI) -> KPI:
+    if kpi.unit not in UNITS:
+        raise ValueError(f"unit of {kpi.name} must be one of {UNITS}, got {kpi.unit!r}")
+    for table, cols in kpi.columns.items():
+        unknown = set(cols) - set(SCHEMAS[table].column_names)
+        if unknown:
+            raise ValueError(f"{kpi.name}: {table} has no column {', '.join(sorted(unknown))}")
+    REGISTRY[kpi.name] = kpi
+    return kpi
+
+
+def get(name: str) -> KPI:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown KPI {name!r}; the KPIs are: {', '.join(sorted(REGISTRY))}") \
+            from None
+
+
+def kpis(group: str | None = None) -> pd.DataFrame:
+    """The registry as a table: name, group, label, formula, unit, direction, tables."""
+    rows = [{"name": k.name, "group": k.group, "label": k.label, "formula": k.formula,
+             "unit": k.unit, "direction": {1: "higher is better", -1: "lower is better",
+                                           0: "neutral"}[k.direction],
+             "numerator": k.numerator, "denominator": k.denominator,
+             "tables": ", ".join(k.tables)}
+            for k in REGISTRY.values() if group is None or k.group == group]
+    return pd.DataFrame(rows)
+
+
+def loaded(workbook) -> dict[str, dict[str, int]]:
+    """Rows and non-empty values per column of every canonical table (cached per import)."""
+    raw = workbook._raw
+    last = raw.execute("SELECT max(import_id) FROM _imports").fetchone()[0]
+    cache = getattr(workbook, "_loaded_cache", None)
+    if cache and cache[0] == last:
+        return cache[1]
+    profile = {}
+    for name, schema in SCHEMAS.items():
+        cols = schema.column_names
+        counts = raw.execute(
+            f"SELECT count(*), {', '.join(f'count({ident(c)})' for c in cols)} "
+            f"FROM {ident(name)}").fetchone()
+        profile[name] = {"*": counts[0], **dict(zip(cols, counts[1:]))}
+    workbook._loaded_cache = (last, profile)
+    return profile
+
+
+def missing(workbook, columns: dict[str, tuple[str, ...]]) -> list[str]:
+    """What of ``columns`` holds no data, in words (empty when everything is there)."""
+    profile = loaded(workbook)
+    out = []
+    for table, cols in columns.items():
+        if profile[table]["*"] == 0:
+            out.append(f"table {table} (no rows loaded)")
+            continue
+        out += [f"column {table}.{c} (no values)" for c in cols if profile[table][c] == 0]
+    return out
+
+
+def require(workbook, *names: str, extra: dict[str, tuple[str, ...]] | None = None) -> None:
+    """Raise MissingDataError naming every missing table or column the KPIs need."""
+    needs: dict[str, list[str]] = {}
+    for name in names:
+        for table, cols in get(name).columns.items():
+            needs.setdefault(table, [])
+            needs[table] += [c for c in cols if c not in needs[table]]
+    for table, cols in (extra or {}).items():
+        needs.setdefault(table, [])
+        needs[table] += [c for c in cols if c not in needs[table]]
+    gaps = missing(workbook, {t: tuple(c) for t, c in needs.items()})
+    if gaps:
+        raise MissingDataError(f"{', '.join(names)} cannot be computed: missing "
+                               + "; ".join(gaps) + ". Import it, or choose other KPIs.")
