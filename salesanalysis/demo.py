@@ -327,15 +327,29 @@ def generate(*, reps: int = 24, weeks: int = 104, seed: int = 0, start: str = "2
                                                 reached + 1)
     h_at = created[h_opp] + (cycle[h_opp] * STAGE_AT[h_stage]).astype("timedelta64[us]")
     closed_rows = np.flatnonzero(closes)
+    # a quarter of the deals that closed were first expected 1 to 4 weeks earlier and
+    # pushed once when that date passed (own generator: the other tables stay as they were)
+    slip_rng = np.random.default_rng([seed, 1])
+    first_close = close_at - slip_rng.integers(7, 29, n_opp).astype(
+        "timedelta64[D]").astype("timedelta64[us]")
+    slipped = closes & (slip_rng.random(n_opp) < 0.25) & (first_close > created)
+    h_close = np.where(slipped[h_opp] & (h_at < first_close[h_opp]), first_close[h_opp],
+                       close_at[h_opp])
+    pushes = np.flatnonzero(slipped)
     history = pd.DataFrame({
         "opportunity_id": np.concatenate([opp_ids.values[h_opp], opp_ids.values[closed_rows]]),
         "changed_at": np.concatenate([h_at, close_at[closed_rows]]),
         "stage": np.concatenate([stage_names[h_stage], final_stage[closed_rows]]),
         "amount": np.concatenate([amount[h_opp], amount[closed_rows]]),
         "expected_close": pd.DatetimeIndex(np.concatenate(
-            [close_at[h_opp], close_at[closed_rows]])).normalize(),
+            [h_close, close_at[closed_rows]])).normalize(),
         "kind": "change",
     })
+    history = pd.concat([history, pd.DataFrame({
+        "opportunity_id": opp_ids.values[pushes], "changed_at": first_close[pushes],
+        "stage": None, "amount": np.nan,
+        "expected_close": pd.DatetimeIndex(close_at[pushes]).normalize(), "kind": "change",
+    })], ignore_index=True)
     # stalled deals keep their first expected close; the rest of the open book was pushed once
     pushed = np.flatnonzero(is_open & ~stalled & (close_at < data_date.to_datetime64()))
     history = pd.concat([history, pd.DataFrame({
@@ -511,7 +525,7 @@ def _targets(reps, opps, acts, customers, start, data_date) -> pd.DataFrame:
     done = acts[acts["status"] == "done"]
     per_month = {
         "revenue": won.groupby("rep_id")["amount"].sum(),
-        "offers": opps[opps["offer_sent_at"].notna()].groupby("rep_id").size(),
+        "offers_submitted": opps[opps["offer_sent_at"].notna()].groupby("rep_id").size(),
         "new_opportunities": opps.groupby("rep_id").size(),
         "calls": done[done["activity_type"] == "call"].groupby("rep_id").size(),
         "visits": done[done["activity_type"] == "visit"].groupby("rep_id").size(),

@@ -4,7 +4,11 @@ from . import measures
 from .engine import DIMENSIONS, compute
 from .measures import *  # noqa: F401,F403
 from .periods import PERIODS, period_bounds
-from .registry import KPI, get, kpis, require
+from .pipeline import *  # noqa: F401,F403
+from .pipeline import __all__ as _pipeline
+from .results import *  # noqa: F401,F403
+from .results import __all__ as _results
+from .registry import KPI, get, kpis
 
-__all__ = ["compute", "kpis", "get", "require", "KPI", "DIMENSIONS", "PERIODS",
-           "period_bounds", *measures.__all__]
+__all__ = ["compute", "kpis", "get", "KPI", "DIMENSIONS", "PERIODS",
+           "period_bounds", *measures.__all__, *_pipeline, *_results]

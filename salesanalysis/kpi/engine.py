@@ -15,7 +15,8 @@ from .facts import FACTS, MEASURES
 from .periods import PERIODS, check_period, parse_date, period_label, period_starts
 from .registry import get, missing
 
-__all__ = ["DIMENSIONS", "compute", "normalize_by", "group_members", "frame_keys"]
+__all__ = ["DIMENSIONS", "compute", "arguments", "ensure_loaded", "dated", "complete",
+           "divide", "frame_keys", "with_dims"]
 
 # by= value -> what it is
 DIMENSIONS = {
@@ -44,10 +45,10 @@ def normalize_by(by) -> list[str]:
     return dims
 
 
-def with_dims(workbook, t: ibis.Table, dims: list[str], fact) -> ibis.Table:
+def with_dims(workbook, t: ibis.Table, dims: list[str], fact=None) -> ibis.Table:
     """``t`` with one column per dimension in ``dims``, named after it."""
     for d in dims:
-        if d in ("source", "activity_type") and d not in fact.dims:
+        if d in ("source", "activity_type") and fact is not None and d not in fact.dims:
             raise ValueError(f"by={d!r} does not apply to {fact.doc} (the {fact.name} fact); "
                              f"it applies to {_facts_with(d)}")
     cols = {}
@@ -77,20 +78,23 @@ def _facts_with(dim: str) -> str:
     return ", ".join(f.doc for f in FACTS.values() if dim in f.dims)
 
 
+def dated(workbook, t: ibis.Table, date: str, dims, period, start, end, fact) -> ibis.Table:
+    """``t`` within [start, end] on ``date``, with the dimension and period_start columns."""
+    if start is not None:
+        t = t.filter(t[date] >= start.to_pydatetime())
+    if end is not None:
+        t = t.filter(t[date] < (end + pd.Timedelta(days=1)).to_pydatetime())
+    t = with_dims(workbook, t, dims, fact)
+    if period is not None:
+        t = t.mutate(period_start=t[date].truncate(PERIODS[period][0]).cast("timestamp"))
+    return t
+
+
 def _aggregate(workbook, fact_name, measures, dims, period, start, end) -> pd.DataFrame:
     fact = FACTS[fact_name]
     needs = set().union(*(MEASURES[m].needs for m in measures))
-    t = fact.build(workbook, needs)
-    date = t[fact.date]
-    if start is not None:
-        t = t.filter(date >= start.to_pydatetime())
-    if end is not None:
-        t = t.filter(date < (end + pd.Timedelta(days=1)).to_pydatetime())
-    t = with_dims(workbook, t, dims, fact)
-    keys = list(dims)
-    if period is not None:
-        t = t.mutate(period_start=t[fact.date].truncate(PERIODS[period][0]).cast("timestamp"))
-        keys.append("period_start")
+    t = dated(workbook, fact.build(workbook, needs), fact.date, dims, period, start, end, fact)
+    keys = list(dims) + (["period_start"] if period else [])
     aggs = {m: MEASURES[m].agg(t) for m in measures}
     expr = t.group_by(keys).agg(**aggs) if keys else t.aggregate(**aggs)
     return expr.to_pandas()
@@ -126,7 +130,7 @@ def frame_keys(dims, period) -> list[str]:
     return list(dims) + (["period", "period_start"] if period else [])
 
 
-def _complete(frame, workbook, dims, period, start, end, additive, integers) -> pd.DataFrame:
+def complete(frame, workbook, dims, period, start, end, additive, integers) -> pd.DataFrame:
     """Add zero rows for the groups and periods where nothing happened."""
     groups = frame[dims].drop_duplicates() if dims else pd.DataFrame(index=[0])
     members = group_members(workbook, dims)
@@ -177,6 +181,27 @@ def needed_columns(names, dims) -> dict[str, tuple[str, ...]]:
     return {t: tuple(sorted(c)) for t, c in needs.items()}
 
 
+def arguments(by, period, start, end):
+    """Checked ``by``, ``period``, ``start`` and ``end``: (dims, start, end)."""
+    dims = normalize_by(by)
+    check_period(period)
+    start, end = parse_date(start, "start"), parse_date(end, "end")
+    if start is not None and end is not None and end < start:
+        raise ValueError(f"end ({end.date()}) is before start ({start.date()})")
+    return dims, start, end
+
+
+def ensure_loaded(workbook, names, dims, extra=None) -> None:
+    """Raise MissingDataError naming every table or column the KPIs need and lack."""
+    needs = needed_columns(names, dims)
+    for table, cols in (extra or {}).items():
+        needs[table] = tuple(sorted(set(needs.get(table, ())) | set(cols)))
+    gaps = missing(workbook, needs)
+    if gaps:
+        raise MissingDataError(f"{', '.join(names)} cannot be computed: missing "
+                               + "; ".join(gaps) + ". Import it, or choose other KPIs.")
+
+
 def compute(workbook, names, *, by="rep", period=None, start=None, end=None) -> pd.DataFrame:
     """Registered KPIs ``names`` grouped ``by`` and per ``period`` in one frame.
 
@@ -185,16 +210,9 @@ def compute(workbook, names, *, by="rep", period=None, start=None, end=None) -> 
     together before anything runs.
     """
     names = [names] if isinstance(names, str) else list(names)
-    dims = normalize_by(by)
-    check_period(period)
-    start, end = parse_date(start, "start"), parse_date(end, "end")
-    if start is not None and end is not None and end < start:
-        raise ValueError(f"end ({end.date()}) is before start ({start.date()})")
+    dims, start, end = arguments(by, period, start, end)
     kpis = [get(n) for n in names]
-    gaps = missing(workbook, needed_columns(names, dims))
-    if gaps:
-        raise MissingDataError(f"{', '.join(names)} cannot be computed: missing "
-                               + "; ".join(gaps) + ". Import it, or choose other KPIs.")
+    ensure_loaded(workbook, names, dims)
     measures: list[str] = []
     for k in kpis:
         for m in k.extra.get("measures", (k.numerator, k.denominator) if k.is_ratio
@@ -212,7 +230,7 @@ def compute(workbook, names, *, by="rep", period=None, start=None, end=None) -> 
         frame = part if frame is None else frame.merge(part, on=keys, how="outer") if keys \
             else pd.concat([frame, part], axis=1)
     additive = [m for m in measures if MEASURES[m].additive]
-    out = _complete(frame, workbook, dims, period, start, end, additive, integers)
+    out = complete(frame, workbook, dims, period, start, end, additive, integers)
     for k in kpis:
         if k.is_ratio:
             out[k.name] = divide(out[k.numerator], out[k.denominator])

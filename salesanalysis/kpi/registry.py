@@ -1,8 +1,8 @@
 """Every KPI with its name, formula in words, unit, direction and the data it needs.
 
 The registry drives documentation, widgets and reports: ``kpis()`` lists it as a
-table, ``get(name)`` returns one entry, ``require(workbook, name)`` fails with a
-clear message when the data a KPI needs is not loaded.
+table, ``get(name)`` returns one entry, ``missing(workbook, columns)`` says what of
+the data a KPI needs is not loaded.
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..coerce import ident
-from ..errors import MissingDataError
 from ..schema import SCHEMAS
 
-__all__ = ["KPI", "REGISTRY", "register", "get", "kpis", "require", "UNITS"]
+__all__ = ["KPI", "REGISTRY", "register", "get", "kpis", "missing", "UNITS"]
 
 UNITS = ("count", "currency", "ratio", "days", "seconds", "per 100", "currency/day")
 
@@ -112,19 +111,3 @@ def missing(workbook, columns: dict[str, tuple[str, ...]]) -> list[str]:
             continue
         out += [f"column {table}.{c} (no values)" for c in cols if profile[table][c] == 0]
     return out
-
-
-def require(workbook, *names: str, extra: dict[str, tuple[str, ...]] | None = None) -> None:
-    """Raise MissingDataError naming every missing table or column the KPIs need."""
-    needs: dict[str, list[str]] = {}
-    for name in names:
-        for table, cols in get(name).columns.items():
-            needs.setdefault(table, [])
-            needs[table] += [c for c in cols if c not in needs[table]]
-    for table, cols in (extra or {}).items():
-        needs.setdefault(table, [])
-        needs[table] += [c for c in cols if c not in needs[table]]
-    gaps = missing(workbook, {t: tuple(c) for t, c in needs.items()})
-    if gaps:
-        raise MissingDataError(f"{', '.join(names)} cannot be computed: missing "
-                               + "; ".join(gaps) + ". Import it, or choose other KPIs.")
