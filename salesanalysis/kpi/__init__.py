@@ -8,7 +8,8 @@ from .pipeline import *  # noqa: F401,F403
 from .pipeline import __all__ as _pipeline
 from .results import *  # noqa: F401,F403
 from .results import __all__ as _results
+from .scorecard import HEADLINE, scorecard
 from .registry import KPI, get, kpis
 
-__all__ = ["compute", "kpis", "get", "KPI", "DIMENSIONS", "PERIODS",
+__all__ = ["compute", "scorecard", "HEADLINE", "kpis", "get", "KPI", "DIMENSIONS", "PERIODS",
            "period_bounds", *measures.__all__, *_pipeline, *_results]

@@ -1,0 +1,85 @@
+"""The scorecard: the headline KPIs of a rep, team or department for one period, with
+target, previous period and same period last year."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .engine import compute, divide
+from .periods import period_bounds, period_label, shift_period, truncate
+from .registry import get
+from .results import targets
+
+__all__ = ["HEADLINE", "scorecard"]
+
+HEADLINE = (
+    "revenue", "deals_won", "offers_submitted", "offer_win_rate", "win_rate",
+    "average_deal_size", "new_opportunities", "new_pipeline", "done", "unique_prospects",
+    "new_prospects", "touches_per_prospect", "close_rate_per_prospect_met",
+    "close_rate_per_contact", "referral_requests",
+)
+_LEVELS = ("rep", "team", "department")
+
+
+def _scope(scope) -> tuple[str, str | None]:
+    if isinstance(scope, str) and scope in _LEVELS:
+        return scope, None
+    if isinstance(scope, dict) and len(scope) == 1:
+        scope = next(iter(scope.items()))
+    if isinstance(scope, tuple) and len(scope) == 2 and scope[0] in _LEVELS:
+        return scope[0], str(scope[1])
+    raise ValueError("scope must be 'rep', 'team' or 'department' (every member), or one "
+                     f"member such as {{'rep': 'R001'}} or ('team', 'North'); got {scope!r}")
+
+
+def scorecard(workbook, *, scope="rep", period: str, kpis=HEADLINE) -> pd.DataFrame:
+    """One tidy row per member and KPI for the period labelled ``period`` (``2025-11``,
+    ``2025-Q3``, ``2025``, ``2025-W05``).
+
+    Columns: scope_level, scope_id, kpi, label, unit, direction, numerator and
+    denominator (ratios), actual, target, vs_target (actual / target), previous,
+    change_vs_previous, growth_vs_previous, last_year, change_vs_last_year,
+    growth_vs_last_year. Every member of the level gets rows, active or not.
+    """
+    level, member = _scope(scope)
+    kind, first, last = period_bounds(period)
+    names = list(kpis)
+    specs = [get(n) for n in names]
+    previous = shift_period(first, kind, -1)
+    last_year = truncate(first - pd.DateOffset(years=1), kind)
+    wide = compute(workbook, names, by=level, period=kind, start=last_year, end=last)
+    if member is not None:
+        wide = wide[wide[level] == member]
+        if wide.empty:
+            raise ValueError(f"no {level} {member!r} in the workbook")
+    at = {name: wide[wide["period_start"] == start].set_index(level)
+          for name, start in (("actual", first), ("previous", previous),
+                              ("last_year", last_year))}
+    rows = []
+    for spec in specs:
+        frame = pd.DataFrame({
+            "scope_level": level, "scope_id": at["actual"].index,
+            "kpi": spec.name, "label": spec.label, "unit": spec.unit,
+            "direction": spec.direction,
+            "numerator": at["actual"][spec.numerator].astype(float) if spec.is_ratio else None,
+            "denominator": at["actual"][spec.denominator].astype(float) if spec.is_ratio
+            else None,
+            "actual": at["actual"][spec.name].astype(float),
+            "previous": at["previous"][spec.name].reindex(at["actual"].index).astype(float),
+            "last_year": at["last_year"][spec.name].reindex(at["actual"].index).astype(float),
+        })
+        goal = (targets(workbook, metric=spec.name, by=level, labels=[period])
+                .set_index(level)["target"] if not spec.is_ratio else pd.Series(dtype=float))
+        frame["target"] = goal.reindex(frame["scope_id"]).to_numpy(dtype=float)
+        rows.append(frame.reset_index(drop=True))
+    out = pd.concat(rows, ignore_index=True)
+    out["vs_target"] = divide(out["actual"], out["target"])
+    for base in ("previous", "last_year"):
+        out[f"change_vs_{base}"] = out["actual"] - out[base]
+        out[f"growth_vs_{base}"] = divide(out[f"change_vs_{base}"], out[base])
+    out.insert(2, "period", period_label(first, kind))
+    order = ["scope_level", "scope_id", "period", "kpi", "label", "unit", "direction",
+             "numerator", "denominator", "actual", "target", "vs_target", "previous",
+             "change_vs_previous", "growth_vs_previous", "last_year", "change_vs_last_year",
+             "growth_vs_last_year"]
+    return out[order].sort_values(["scope_id"], kind="stable").reset_index(drop=True)
