@@ -16,8 +16,8 @@ sawtooth_prospector
     week-to-week variation of new prospects.
 referral_star
     A field rep who asks for introductions every week (3 referral requests a
-    week against 0.3) and draws 55% of opportunities from referrals, which win
-    more often than any other source: the best referral conversion and revenue.
+    week against 0.3) and draws 55% of opportunities from referrals, 80% of which
+    are won: the best referral conversion and share of pipeline from referrals.
 win_rate_collapse
     A field rep whose Mid-Market deals closing in one quarter (the second-last
     full quarter of the range) are almost all lost (4% won).
@@ -254,6 +254,8 @@ def generate(*, reps: int = 24, weeks: int = 104, seed: int = 0, start: str = "2
     skill = rng.uniform(0.8, 1.2, reps)
     skill[p["referral_star"]] = 1.25
     p_win = np.clip(SOURCE_WIN[o_src] * skill[o_rep], 0, 0.95)
+    # introductions convert: 80% of the referral star's referral deals are won
+    p_win = np.where((o_rep == p["referral_star"]) & (o_src == 0), 0.80, p_win)
     cycle_days = np.array(SEGMENT_CYCLE)[o_seg] * rng.lognormal(0, 0.45, n_opp)
     cycle = (np.round(cycle_days * 86_400) * 1e6).astype("timedelta64[us]")
     close_at = created + cycle

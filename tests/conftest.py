@@ -22,3 +22,9 @@ def problems_of(report, table):
     r = report.rejects
     r = r[r["table"] == table]
     return sorted(zip(r["row"], r["column"], r["reason"]))
+
+
+def build(as_of="2025-12-31", **frames):
+    """A workbook from small DataFrames (or lists of row dicts), strict, dated ``as_of``."""
+    tables = {name: pd.DataFrame(rows) for name, rows in frames.items()}
+    return sa.Workbook.from_frames(tables, strict=True, as_of=as_of)

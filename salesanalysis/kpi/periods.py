@@ -47,7 +47,7 @@ def truncate(ts: pd.Timestamp, period: str) -> pd.Timestamp:
     """The start of the period containing ``ts``."""
     ts = pd.Timestamp(ts).normalize()
     if period == "week":
-        return ts - pd.Timedelta(days=ts.dayofweek)
+        return ts - pd.Timedelta(days=ts.day_of_week)
     if period == "month":
         return ts.replace(day=1)
     if period == "quarter":
