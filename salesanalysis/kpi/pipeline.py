@@ -407,9 +407,10 @@ def sales_velocity(workbook, *, by="rep", period=None, start=None, end=None) -> 
                      {"qualified_opportunities"})
     rest = compute(workbook, ["average_deal_size", "win_rate", "average_cycle_days"], by=dims,
                    period=period, start=start, end=end)
-    out = frame.merge(rest[frame_keys(dims, period) + ["average_deal_size", "win_rate",
-                                                       "average_cycle_days"]],
-                      on=frame_keys(dims, period), how="outer")
+    keys = frame_keys(dims, period)
+    rest = rest[keys + ["average_deal_size", "win_rate", "average_cycle_days"]]
+    out = (frame.merge(rest, on=keys, how="outer") if keys
+           else pd.concat([frame, rest], axis=1))
     out["sales_velocity"] = divide(out["qualified_opportunities"] * out["average_deal_size"]
                                    * out["win_rate"], out["average_cycle_days"])
     return out.replace([np.inf, -np.inf], np.nan)
