@@ -12,7 +12,7 @@ from .engine import arguments, complete, compute, dated, divide, ensure_loaded, 
 from .engine import with_dims
 from .periods import period_bounds, period_label, shift_period, truncate
 from .pipeline import data_date, state_at
-from .registry import KPI, get, register
+from .registry import KPI, get, missing, register
 
 __all__ = ["targets", "attainment", "growth", "period_to_date", "order_book",
            "open_complaints", "forecast_deviation", "lost_reasons", "prospecting_consistency"]
@@ -279,9 +279,9 @@ def lost_reasons(workbook, *, by="rep", period=None, start=None, end=None) -> pd
     if period:
         frame.insert(len(dims), "period",
                      [period_label(pd.Timestamp(s), period) for s in frame["period_start"]])
-    return frame.sort_values([*frame_keys(dims, period), "lost"],
-                             ascending=[True] * len(frame_keys(dims, period)) + [False],
-                             kind="stable").reset_index(drop=True)
+    order = [*frame_keys(dims, period), "lost", "lost_reason"]
+    ascending = [True] * len(frame_keys(dims, period)) + [False, True]
+    return frame.sort_values(order, ascending=ascending).reset_index(drop=True)
 
 
 def prospecting_consistency(workbook, *, by="rep", end=None, weeks: int = 26,
@@ -290,7 +290,8 @@ def prospecting_consistency(workbook, *, by="rep", end=None, weeks: int = 26,
     """Weekly new prospects and new opportunities per group over the ``weeks`` ISO weeks
     up to the one holding ``end`` (default: the last full week before the data date).
 
-    Per measure (new_prospects, new_opportunities): weekly mean, std (population),
+    Per measure (new_prospects, and new_opportunities where opportunities are
+    loaded): weekly mean, std (population),
     cv = std / mean, share of weeks below ``floor`` (default: half the median of
     the groups' weekly means), and for new prospects a ``sawtooth`` flag: cv >=
     ``sawtooth_cv`` and at least ``min_runs`` separate runs of ``run_weeks`` or
@@ -302,19 +303,22 @@ def prospecting_consistency(workbook, *, by="rep", end=None, weeks: int = 26,
         end = truncate(data_date(workbook), "week") - pd.Timedelta(days=1)
     last_week = truncate(end, "week")
     first = last_week - pd.Timedelta(weeks=weeks - 1)
-    weekly = compute(workbook, ["new_prospects", "new_opportunities"], by=dims, period="week",
+    # new opportunities join in when opportunities are loaded
+    measures = ["new_prospects"] + ([] if missing(workbook, get("new_opportunities").columns)
+                                    else ["new_opportunities"])
+    weekly = compute(workbook, measures, by=dims, period="week",
                      start=first, end=last_week + pd.Timedelta(days=6))
     rows = []
     groups = weekly.groupby(dims, dropna=False, sort=True) if dims else [((), weekly)]
     floors = {}
-    for measure in ("new_prospects", "new_opportunities"):
+    for measure in measures:
         means = weekly.groupby(dims, dropna=False)[measure].mean() if dims \
             else weekly[measure].mean()
         floors[measure] = floor if floor is not None else 0.5 * float(np.median(means))
     for key, g in groups:
         row = dict(zip(dims, key if isinstance(key, tuple) else (key,)))
         row["weeks"] = len(g)
-        for measure in ("new_prospects", "new_opportunities"):
+        for measure in measures:
             x = g[measure].to_numpy(dtype=float)
             mean, std = x.mean(), x.std()
             below = x < floors[measure]
