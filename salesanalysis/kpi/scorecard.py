@@ -7,7 +7,7 @@ import pandas as pd
 
 from .engine import compute, divide
 from .periods import period_bounds, period_label, shift_period, truncate
-from .registry import get
+from .registry import get, missing
 from .results import targets
 
 __all__ = ["HEADLINE", "scorecard"]
@@ -32,7 +32,7 @@ def _scope(scope) -> tuple[str, str | None]:
                      f"member such as {{'rep': 'R001'}} or ('team', 'North'); got {scope!r}")
 
 
-def scorecard(workbook, *, scope="rep", period: str, kpis=HEADLINE) -> pd.DataFrame:
+def scorecard(workbook, *, scope="rep", period: str, kpis=None) -> pd.DataFrame:
     """One tidy row per member and KPI for the period labelled ``period`` (``2025-11``,
     ``2025-Q3``, ``2025``, ``2025-W05``).
 
@@ -40,9 +40,22 @@ def scorecard(workbook, *, scope="rep", period: str, kpis=HEADLINE) -> pd.DataFr
     denominator (ratios), actual, target, vs_target (actual / target), previous,
     change_vs_previous, growth_vs_previous, last_year, change_vs_last_year,
     growth_vs_last_year. Every member of the level gets rows, active or not.
+
+    ``kpis`` defaults to the :data:`HEADLINE` KPIs the loaded data allows; those
+    left out are listed in ``result.attrs["skipped"]``. KPIs named explicitly
+    must all be computable.
     """
     level, member = _scope(scope)
     kind, first, last = period_bounds(period)
+    if member is not None:
+        reps = workbook.table("reps")
+        known = reps.filter(reps[{"rep": "rep_id"}.get(level, level)] == member).count()
+        if not known.to_pandas():
+            raise ValueError(f"no {level} {member!r} in the workbook")
+    skipped = []
+    if kpis is None:
+        skipped = [n for n in HEADLINE if missing(workbook, get(n).columns)]
+        kpis = [n for n in HEADLINE if n not in skipped]
     names = list(kpis)
     specs = [get(n) for n in names]
     previous = shift_period(first, kind, -1)
@@ -50,8 +63,6 @@ def scorecard(workbook, *, scope="rep", period: str, kpis=HEADLINE) -> pd.DataFr
     wide = compute(workbook, names, by=level, period=kind, start=last_year, end=last)
     if member is not None:
         wide = wide[wide[level] == member]
-        if wide.empty:
-            raise ValueError(f"no {level} {member!r} in the workbook")
     at = {name: wide[wide["period_start"] == start].set_index(level)
           for name, start in (("actual", first), ("previous", previous),
                               ("last_year", last_year))}
@@ -82,4 +93,6 @@ def scorecard(workbook, *, scope="rep", period: str, kpis=HEADLINE) -> pd.DataFr
              "numerator", "denominator", "actual", "target", "vs_target", "previous",
              "change_vs_previous", "growth_vs_previous", "last_year", "change_vs_last_year",
              "growth_vs_last_year"]
-    return out[order].sort_values(["scope_id"], kind="stable").reset_index(drop=True)
+    out = out[order].sort_values(["scope_id"], kind="stable").reset_index(drop=True)
+    out.attrs["skipped"] = skipped
+    return out
