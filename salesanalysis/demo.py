@@ -184,7 +184,7 @@ def generate(*, reps: int = 24, weeks: int = 104, seed: int = 0, start: str = "2
         raise ValueError(f"weeks must be at least 30 (two quarters and some), got {weeks}")
     rng = np.random.default_rng(seed)
     start_ts = pd.Timestamp(start)
-    if start_ts.dayofweek != 0:
+    if start_ts.day_of_week != 0:
         raise ValueError(f"start must be a Monday, got {start_ts.date()} ({start_ts.day_name()})")
     data_date = export_date(start, weeks)
     week_starts = pd.date_range(start_ts, periods=weeks, freq="7D")
