@@ -12,11 +12,13 @@ from .mapping import Mapping, load_mapping
 from .report import ImportReport
 from .schema import SCHEMAS, TABLE_ORDER
 from .workbook import Workbook, open_workbook
+from . import kpi  # noqa: E402  (needs the workbook module)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "open_workbook",
+    "kpi",
     "Workbook",
     "ImportReport",
     "Mapping",

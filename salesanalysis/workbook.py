@@ -31,6 +31,8 @@ _IMPORT_FILES = {
     "rows_read": "BIGINT", "accepted": "BIGINT", "rejected": "BIGINT",
     "flagged": "BIGINT", "unused_columns": "VARCHAR",
 }
+# rows ("*") and non-empty values per column of each table, kept up to date by imports
+_PROFILE = {"table_name": "VARCHAR", "column_name": "VARCHAR", "non_null": "BIGINT"}
 _PROBLEM_NAMES = {"table_name": "table", "column_name": "column"}
 
 
@@ -106,6 +108,26 @@ class Workbook:
         return (self._raw.execute(
             f"SELECT * FROM {table} WHERE import_id = ? ORDER BY table_name, source, row",
             [import_id]).df().rename(columns=_PROBLEM_NAMES))
+
+    def column_counts(self) -> dict[str, dict[str, int]]:
+        """Rows (``"*"``) and non-empty values per column of every canonical table.
+
+        Kept by each import, so KPIs can say what data is missing without a scan.
+        """
+        cache = getattr(self, "_counts_cache", None)
+        last = self._scalar("SELECT max(import_id) FROM _imports")
+        if cache and cache[0] == last:
+            return cache[1]
+        counts: dict[str, dict[str, int]] = {t: {} for t in TABLE_ORDER}
+        stored = self._raw.execute("SELECT * FROM _profile").fetchall() \
+            if "_profile" in self.con.list_tables() else []
+        for table, column, n in stored:
+            counts[table][column] = n
+        for table in TABLE_ORDER:
+            if not counts[table]:
+                counts[table] = _count_columns(self._raw, table)
+        self._counts_cache = (last, counts)
+        return counts
 
     def info(self) -> pd.DataFrame:
         """Row count and date range of every canonical table."""
@@ -220,6 +242,13 @@ class Workbook:
 
     def _log(self, import_id, started, as_of, results) -> None:
         raw = self._raw
+        changed = {r.table for r in results}
+        if "opportunities" in changed:
+            changed.add("opportunity_history")  # the snapshot
+        for table in changed:
+            raw.execute("DELETE FROM _profile WHERE table_name = ?", [table])
+            raw.executemany("INSERT INTO _profile VALUES (?, ?, ?)",
+                            [[table, c, n] for c, n in _count_columns(raw, table).items()])
         for severity, table in (("error", "rejects"), ("warning", "flags")):
             raw.execute(f"INSERT INTO {table} SELECT * EXCLUDE (severity) FROM {PROBLEMS} "
                         f"WHERE severity = '{severity}'")
@@ -265,12 +294,20 @@ class Workbook:
         return f"<Workbook {self.path} ({mode})>"
 
 
+def _count_columns(raw: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
+    cols = SCHEMAS[table].column_names
+    counts = raw.execute(f"SELECT count(*), {', '.join(f'count({ident(c)})' for c in cols)} "
+                         f"FROM {ident(table)}").fetchone()
+    return {"*": counts[0], **dict(zip(cols, counts[1:]))}
+
+
 def _ensure_schema(raw: duckdb.DuckDBPyConnection) -> None:
     for schema in SCHEMAS.values():
         columns = {c.name: c.sql_type for c in schema.columns} | {"_import_id": "BIGINT"}
         raw.execute(_create(schema.name, columns))
     raw.execute(_create("_imports", _IMPORTS))
     raw.execute(_create("_import_files", _IMPORT_FILES))
+    raw.execute(_create("_profile", _PROFILE))
     for table in ("rejects", "flags"):
         raw.execute(_create(table, PROBLEM_COLUMNS))
 

@@ -108,3 +108,21 @@ def test_from_frames_keeps_the_report(reps):
     assert wb.last_import.to_frame()["accepted"].tolist() == [2]
     assert "<table" in wb.last_import._repr_html_()
     wb.close()
+
+
+def test_imports_keep_the_count_of_values_per_column(reps):
+    acts = pd.DataFrame({"activity_id": ["A1", "A2"], "rep_id": ["R1", "R2"],
+                         "activity_type": ["call", "visit"],
+                         "occurred_at": ["2025-01-02", "2025-01-03"],
+                         "duration_s": [60, None]})
+    with sa.Workbook.from_frames({"reps": reps, "activities": acts}) as wb:
+        counts = wb.column_counts()
+        stored = wb._raw.execute("SELECT count(*) FROM _profile "
+                                 "WHERE table_name = 'activities'").fetchone()[0]
+        assert stored == len(sa.SCHEMAS["activities"].columns) + 1
+        assert counts["activities"]["*"] == 2
+        assert counts["activities"]["duration_s"] == 1
+        assert counts["activities"]["customer_id"] == 0
+        assert counts["orders"]["*"] == 0
+        wb.import_data({"activities": acts.assign(activity_id=["A3", "A4"])})
+        assert wb.column_counts()["activities"]["*"] == 4

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..errors import MissingDataError
 from .facts import FACTS, MEASURES
-from .periods import PERIODS, check_period, parse_date, period_label, period_starts
+from .periods import PERIODS, check_period, parse_date, period_labels, period_starts
 from .registry import get, missing
 
 __all__ = ["DIMENSIONS", "compute", "arguments", "ensure_loaded", "dated", "complete",
@@ -157,8 +157,7 @@ def complete(frame, workbook, dims, period, start, end, additive, integers) -> p
         if column in integers:
             out[column] = out[column].astype("int64")
     if period is not None:
-        out.insert(len(dims), "period",
-                   [period_label(pd.Timestamp(s), period) for s in out["period_start"]])
+        out.insert(len(dims), "period", period_labels(out["period_start"], period))
     return out.sort_values(keys, kind="stable").reset_index(drop=True) if keys else out
 
 

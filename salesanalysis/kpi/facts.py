@@ -75,10 +75,12 @@ def _touches(workbook, needs) -> ibis.Table:
         t = t.left_join(c, "contact_id").drop("contact_id_right")
         t = t.mutate(is_dm=t.is_decision_maker.fill_null(False))
     if needs & {"connected", "conversation", "is_dm"}:
-        connected = (t.activity_type == "call") & t.outcome.lower().strip().isin(
-            CONNECTED_OUTCOMES).fill_null(False)
-        t = t.mutate(connected=connected,
-                     conversation=connected | t.activity_type.isin(FACE_TO_FACE))
+        # outcomes are stored trimmed; lower-case only the calls' outcomes
+        connected = ibis.ifelse(t.activity_type == "call",
+                                t.outcome.lower().isin(CONNECTED_OUTCOMES), False)
+        t = t.mutate(connected=connected.fill_null(False))
+    if needs & {"conversation", "is_dm"}:
+        t = t.mutate(conversation=t.connected | t.activity_type.isin(FACE_TO_FACE))
     return t
 
 
@@ -150,12 +152,12 @@ def _won(t):
 MEASURES = {m.name: m for m in [
     # every activity
     _m("scheduled", "activities", lambda t: t.count(), columns=("status",)),
-    _m("done", "activities", lambda t: t.count(where=t.status == "done"), columns=("status",)),
     _m("cancelled", "activities", lambda t: t.count(where=t.status == "cancelled"),
        columns=("status",)),
     _m("still_planned", "activities", lambda t: t.count(where=t.status == "planned"),
        columns=("status",)),
     # done activities
+    _m("done", "touches", lambda t: t.count()),
     _m("contacts_made", "touches", lambda t: t.count()),
     _m("touches", "touches", lambda t: t.count(where=t.customer_id.notnull()),
        columns=("customer_id",)),

@@ -68,6 +68,12 @@ def period_label(start: pd.Timestamp, period: str | None) -> str:
     return "all"
 
 
+def period_labels(starts: pd.Series, period: str) -> pd.Series:
+    """:func:`period_label` of a whole column of period starts (few distinct values)."""
+    labels = {s: period_label(pd.Timestamp(s), period) for s in pd.unique(starts)}
+    return starts.map(labels)
+
+
 def period_starts(first: pd.Timestamp, last: pd.Timestamp, period: str) -> pd.DatetimeIndex:
     """Start of every period from the one holding ``first`` to the one holding ``last``."""
     step = PERIODS[period][1]

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..coerce import ident
 from ..schema import SCHEMAS
 
 __all__ = ["KPI", "REGISTRY", "register", "get", "kpis", "missing", "UNITS"]
@@ -83,27 +82,9 @@ def kpis(group: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def loaded(workbook) -> dict[str, dict[str, int]]:
-    """Rows and non-empty values per column of every canonical table (cached per import)."""
-    raw = workbook._raw
-    last = raw.execute("SELECT max(import_id) FROM _imports").fetchone()[0]
-    cache = getattr(workbook, "_loaded_cache", None)
-    if cache and cache[0] == last:
-        return cache[1]
-    profile = {}
-    for name, schema in SCHEMAS.items():
-        cols = schema.column_names
-        counts = raw.execute(
-            f"SELECT count(*), {', '.join(f'count({ident(c)})' for c in cols)} "
-            f"FROM {ident(name)}").fetchone()
-        profile[name] = {"*": counts[0], **dict(zip(cols, counts[1:]))}
-    workbook._loaded_cache = (last, profile)
-    return profile
-
-
 def missing(workbook, columns: dict[str, tuple[str, ...]]) -> list[str]:
     """What of ``columns`` holds no data, in words (empty when everything is there)."""
-    profile = loaded(workbook)
+    profile = workbook.column_counts()
     out = []
     for table, cols in columns.items():
         if profile[table]["*"] == 0:

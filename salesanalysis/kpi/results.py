@@ -10,7 +10,7 @@ import pandas as pd
 
 from .engine import arguments, complete, compute, dated, divide, ensure_loaded, frame_keys
 from .engine import with_dims
-from .periods import period_bounds, period_label, shift_period, truncate
+from .periods import period_bounds, period_label, period_labels, shift_period, truncate
 from .pipeline import data_date, state_at
 from .registry import KPI, get, missing, register
 
@@ -277,8 +277,7 @@ def lost_reasons(workbook, *, by="rep", period=None, start=None, end=None) -> pd
         if keys[:-1] else frame["lost"].sum()
     frame["lost_reasons"] = divide(frame["lost"], frame["lost_total"])
     if period:
-        frame.insert(len(dims), "period",
-                     [period_label(pd.Timestamp(s), period) for s in frame["period_start"]])
+        frame.insert(len(dims), "period", period_labels(frame["period_start"], period))
     order = [*frame_keys(dims, period), "lost", "lost_reason"]
     ascending = [True] * len(frame_keys(dims, period)) + [False, True]
     return frame.sort_values(order, ascending=ascending).reset_index(drop=True)
