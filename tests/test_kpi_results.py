@@ -159,3 +159,26 @@ def test_prospecting_consistency_and_the_sawtooth_flag():
     assert out.loc["R1", "new_prospects_below_floor"] == 0.5
     assert out.loc["R1", "low_runs"] == 2
     assert out["sawtooth"].to_dict() == {"R1": True, "R2": False}
+
+
+def test_coverage_against_what_remains_to_win_and_what_the_win_rate_requires():
+    opps = [
+        won(1, "R1", "2025-02-10", 400),                      # won this quarter
+        opp(2, "R1", "2024-09-01", "lost", "2024-12-01", 1200),  # last year's record: 25%
+        opp(3, "R1", "2025-03-01", amount=1000, stage="proposal", expected_close="2025-03-20"),
+        opp(4, "R1", "2025-03-01", amount=800, stage="lead", expected_close="2025-03-31"),
+        opp(5, "R1", "2025-03-01", amount=5000, stage="lead", expected_close="2025-04-15"),
+    ]
+    targets = [{"period": "2025-Q1", "scope_level": "rep", "scope_id": "R1",
+                "metric": "revenue", "value": 1600}]
+    with build(reps=REPS, stages=STAGES, opportunities=opps, targets=targets) as wb:
+        out = kpi.coverage(wb, by="rep", period="quarter", as_of="2025-03-10")
+    r1 = out.set_index("rep").loc["R1"]
+    assert (r1["period"], r1["target"], r1["won_to_date"], r1["remaining"]) == (
+        "2025-Q1", 1600, 400, 1200)
+    assert (r1["open_due"], r1["weighted_due"]) == (1800, 1000 * 0.5 + 800 * 0.1)
+    assert r1["coverage"] == pytest.approx(1.5)
+    assert r1["weighted_coverage"] == pytest.approx(580 / 1200)
+    assert r1["historical_win_rate"] == pytest.approx(400 / 1600)
+    assert r1["required_coverage"] == pytest.approx(4.0)
+    assert np.isnan(out.set_index("rep").loc["R2", "coverage"])

@@ -14,12 +14,16 @@ from .periods import period_bounds, period_label, period_labels, shift_period, t
 from .pipeline import data_date, state_at
 from .registry import KPI, get, missing, register
 
-__all__ = ["targets", "attainment", "growth", "period_to_date", "order_book",
+__all__ = ["targets", "attainment", "coverage", "growth", "period_to_date", "order_book",
            "open_complaints", "forecast_deviation", "lost_reasons", "prospecting_consistency"]
 
 for _kpi in [
     KPI("attainment", "Attainment", "actual / target for the period", "ratio", 1,
         {"targets": ("value",)}, "actual", "target", group="results"),
+    KPI("coverage", "Pipeline coverage", "open pipeline expected to close in the period / "
+        "(target - won to date)", "ratio", 1,
+        {"opportunities": ("created_at", "amount", "expected_close"), "targets": ("value",)},
+        "open_due", "remaining", group="pipeline"),
     KPI("open_order_value", "Open order book", "amount of the orders placed and not yet "
         "delivered or cancelled at the date", "currency", 0, {"orders": ("ordered_at",)},
         group="results"),
@@ -109,6 +113,52 @@ def attainment(workbook, *, metric: str = "revenue", by="rep", period="month", s
 
 
 # against -> (the base period of a period starting s, the period whose base s is)
+def coverage(workbook, *, by="rep", period="quarter", as_of=None, history_days: int = 365
+             ) -> pd.DataFrame:
+    """Revenue pipeline coverage of the period holding ``as_of`` (the data date).
+
+    Columns: target, won_to_date, remaining (target - won to date), open_due and
+    weighted_due (open deals expected to close in the period, as they stood at
+    as_of), coverage = open_due / remaining and weighted_coverage (missing when
+    nothing remains to win), historical_win_rate (by value, over the
+    ``history_days`` before as_of, of the same group) and required_coverage =
+    1 / that win rate: the coverage the group's own record says it needs.
+    """
+    dims, _, _ = arguments(by, period, None, None)
+    if period is None:
+        raise ValueError("coverage needs a period (week, month, quarter or year)")
+    ensure_loaded(workbook, ["coverage", "weighted_pipeline"], dims)
+    as_of = parse_as_of(workbook, as_of)
+    first = truncate(as_of, period)
+    last = shift_period(first, period, 1) - pd.Timedelta(days=1)
+    label = period_label(first, period)
+    s = state_at(workbook, as_of)
+    s = s.filter(s.is_open & (s.expected_close >= first.date()) & (s.expected_close <= last.date()))
+    s = with_dims(workbook, s, dims)
+    aggs = dict(open_due=s.amount.sum(), weighted_due=s.weighted.sum())
+    due = (s.group_by(dims).agg(**aggs) if dims else s.aggregate(**aggs)).to_pandas()
+    out = complete(due, workbook, dims, None, None, None, list(aggs), set())
+    won = compute(workbook, "revenue", by=dims, start=first, end=as_of)
+    history = compute(workbook, "win_rate_by_value", by=dims,
+                      start=as_of - pd.Timedelta(days=history_days - 1), end=as_of)
+    goal = targets(workbook, metric="revenue", by=dims, labels=[label]).drop(columns="period")
+    out = (out.merge(won.rename(columns={"revenue": "won_to_date"}), on=dims, how="outer")
+           .merge(history[[*dims, "win_rate_by_value"]], on=dims, how="left")
+           .merge(goal, on=dims, how="left"))
+    out["remaining"] = out["target"] - out["won_to_date"]
+    left = out["remaining"].where(out["remaining"] > 0)
+    out["coverage"] = divide(out["open_due"], left)
+    out["weighted_coverage"] = divide(out["weighted_due"], left)
+    out = out.rename(columns={"win_rate_by_value": "historical_win_rate"})
+    out["required_coverage"] = divide(pd.Series(1.0, index=out.index),
+                                      out["historical_win_rate"])
+    out.insert(len(dims), "period", label)
+    out.insert(len(dims) + 1, "as_of", as_of)
+    return out[[*dims, "period", "as_of", "target", "won_to_date", "remaining", "open_due",
+                "weighted_due", "coverage", "weighted_coverage", "historical_win_rate",
+                "required_coverage"]]
+
+
 _AGAINST = {
     "previous": (lambda s, p: shift_period(s, p, -1), lambda s, p: shift_period(s, p, 1)),
     "last_year": (lambda s, p: truncate(s - pd.DateOffset(years=1), p),
