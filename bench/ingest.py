@@ -10,13 +10,12 @@ ratio. Each measurement runs in a fresh process so peak memory is its own.
 
 from __future__ import annotations
 
-import argparse
 import json
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from common import PEAK_MIB, run_fresh, size_options
 
 TABLES = ("reps", "opportunities", "activities")
 
@@ -40,10 +39,9 @@ else:
     assert (frame.accepted + frame.rejected == frame.rows_read).all()
     rows = int(frame.accepted.sum())
 seconds = time.perf_counter() - started
-# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec
-peak = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]) / 1024
+peak = %(peak)s
 print(json.dumps({"seconds": seconds, "peak_mib": peak, "rows": rows}))
-""" % {"tables": TABLES}
+""" % {"tables": TABLES, "peak": PEAK_MIB}
 
 
 def prepare(folder: Path, reps: int, weeks: int) -> dict[str, int]:
@@ -68,18 +66,11 @@ def prepare(folder: Path, reps: int, weeks: int) -> dict[str, int]:
 
 def measure(mode: str, folder: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        out = subprocess.run([sys.executable, "-c", MEASURE, mode, str(folder),
-                              str(Path(tmp) / "bench.duckdb")],
-                             check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+        return run_fresh(MEASURE, mode, str(folder), str(Path(tmp) / "bench.duckdb"))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=1000)
-    parser.add_argument("--weeks", type=int, default=104)
-    parser.add_argument("--data", default=str(Path(tempfile.gettempdir()) / "salesanalysis-bench"))
-    args = parser.parse_args()
+    args = size_options(__doc__)
     folder = Path(args.data)
     rows = prepare(folder, args.reps, args.weeks)
     print("rows: " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))

@@ -13,13 +13,11 @@ and checks that (b), (c) and (d) give the same numbers.
 
 from __future__ import annotations
 
-import argparse
 import json
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
+
+from common import PEAK_MIB, run_fresh, size_options
 
 # (b): done activities, touches, unique and new prospects, touches per prospect, calls,
 # connected calls, meetings and visits per rep and ISO week, zero rows included
@@ -107,10 +105,10 @@ else:
     else:
         frame = wb._raw.execute(SQL).df()
 seconds = time.perf_counter() - started
-peak = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]) / 1024
+peak = %(peak)s
 check = {c: float(frame[c].sum()) for c in WEEKLY} if mode != "scorecard" else {}
 print(json.dumps({"seconds": seconds, "peak_mib": peak, "rows": len(frame), "check": check}))
-""" % {"constants": (START, END, MONTH, WEEKLY, SQL)}
+""" % {"constants": (START, END, MONTH, WEEKLY, SQL), "peak": PEAK_MIB}
 
 
 def prepare(folder: Path, reps: int, weeks: int) -> dict[str, int]:
@@ -142,18 +140,12 @@ def prepare(folder: Path, reps: int, weeks: int) -> dict[str, int]:
 
 
 def measure(mode: str, folder: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", MEASURE, mode, str(folder / "kpi.duckdb"),
-                          str(folder / "parquet" / "activities.parquet")],
-                         check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_fresh(MEASURE, mode, str(folder / "kpi.duckdb"),
+                     str(folder / "parquet" / "activities.parquet"))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=1000)
-    parser.add_argument("--weeks", type=int, default=104)
-    parser.add_argument("--data", default=str(Path(tempfile.gettempdir()) / "salesanalysis-bench"))
-    args = parser.parse_args()
+    args = size_options(__doc__)
     folder = Path(args.data)
     rows = prepare(folder, args.reps, args.weeks)
     print("rows: " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
