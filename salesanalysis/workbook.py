@@ -11,7 +11,7 @@ import ibis
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .coerce import CoercionOptions, ident, literal
+from .coerce import CoercionOptions, ident
 from .errors import DataValidationError, SourceError, WorkbookError
 from .ingest import PROBLEM_COLUMNS, PROBLEMS, prepare_table, store_table
 from .mapping import load_mapping

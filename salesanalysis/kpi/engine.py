@@ -15,7 +15,7 @@ from .facts import FACTS, MEASURES
 from .periods import PERIODS, check_period, parse_date, period_labels, period_starts
 from .registry import get, missing
 
-__all__ = ["DIMENSIONS", "compute", "arguments", "ensure_loaded", "dated", "complete",
+__all__ = ["DIMENSIONS", "compute", "aggregate", "arguments", "ensure_loaded", "dated", "complete",
            "divide", "frame_keys", "with_dims"]
 
 # by= value -> what it is
@@ -90,14 +90,17 @@ def dated(workbook, t: ibis.Table, date: str, dims, period, start, end, fact) ->
     return t
 
 
+def aggregate(t: ibis.Table, keys, **aggs) -> pd.DataFrame:
+    """``aggs`` over ``t`` grouped by ``keys`` (one row when there are none), as pandas."""
+    return (t.group_by(list(keys)).agg(**aggs) if keys else t.aggregate(**aggs)).to_pandas()
+
+
 def _aggregate(workbook, fact_name, measures, dims, period, start, end) -> pd.DataFrame:
     fact = FACTS[fact_name]
     needs = set().union(*(MEASURES[m].needs for m in measures))
     t = dated(workbook, fact.build(workbook, needs), fact.date, dims, period, start, end, fact)
     keys = list(dims) + (["period_start"] if period else [])
-    aggs = {m: MEASURES[m].agg(t) for m in measures}
-    expr = t.group_by(keys).agg(**aggs) if keys else t.aggregate(**aggs)
-    return expr.to_pandas()
+    return aggregate(t, keys, **{m: MEASURES[m].agg(t) for m in measures})
 
 
 def group_members(workbook, dims: list[str]) -> pd.DataFrame | None:

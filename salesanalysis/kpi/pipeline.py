@@ -7,7 +7,8 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from .engine import arguments, complete, dated, divide, ensure_loaded, frame_keys, with_dims
+from .engine import (aggregate, arguments, complete, compute, dated, divide, ensure_loaded,
+                     frame_keys, with_dims)
 from .periods import parse_date, period_starts, shift_period
 from .registry import KPI, register
 
@@ -371,7 +372,7 @@ def stage_conversion(workbook, *, by="rep", period=None, start=None, end=None
         aggs[f"r{i}"] = (won | (t.furthest >= int(pos))).sum()
     aggs["won"] = won.sum()
     keys = list(dims) + (["period_start"] if period else [])
-    frame = (t.group_by(keys).agg(**aggs) if keys else t.aggregate(**aggs)).to_pandas()
+    frame = aggregate(t, keys, **aggs)
     frame = complete(frame, workbook, dims, period, start, end, list(aggs), set(aggs))
     rows = []
     for i, stage in enumerate(open_stages["stage"]):
@@ -392,8 +393,6 @@ def sales_velocity(workbook, *, by="rep", period=None, start=None, end=None) -> 
     """Sales velocity per period: qualified opportunities (created in the period and
     past the first open stage) x average deal size x win rate / average sales cycle
     in days, the last three from the deals closed in the period."""
-    from .engine import compute
-
     dims, start, end = arguments(by, period, start, end)
     ensure_loaded(workbook, ["sales_velocity"], dims)
     first = (workbook.table("stages").filter(~ibis._.is_closed.fill_null(False))
@@ -401,8 +400,7 @@ def sales_velocity(workbook, *, by="rep", period=None, start=None, end=None) -> 
     t = dated(workbook, _furthest(workbook), "created_at", dims, period, start, end, None)
     keys = list(dims) + (["period_start"] if period else [])
     qualified = ((t.outcome == "won") | (t.furthest > int(first))).sum()
-    frame = (t.group_by(keys).agg(qualified_opportunities=qualified) if keys
-             else t.aggregate(qualified_opportunities=qualified)).to_pandas()
+    frame = aggregate(t, keys, qualified_opportunities=qualified)
     frame = complete(frame, workbook, dims, period, start, end, ["qualified_opportunities"],
                      {"qualified_opportunities"})
     rest = compute(workbook, ["average_deal_size", "win_rate", "average_cycle_days"], by=dims,

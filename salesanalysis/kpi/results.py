@@ -8,8 +8,8 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from .engine import arguments, complete, compute, dated, divide, ensure_loaded, frame_keys
-from .engine import with_dims
+from .engine import (aggregate, arguments, complete, compute, dated, divide, ensure_loaded,
+                     frame_keys, with_dims)
 from .periods import period_bounds, period_label, period_labels, shift_period, truncate
 from .pipeline import data_date, state_at
 from .registry import KPI, get, missing, register
@@ -136,7 +136,7 @@ def coverage(workbook, *, by="rep", period="quarter", as_of=None, history_days: 
     s = s.filter(s.is_open & (s.expected_close >= first.date()) & (s.expected_close <= last.date()))
     s = with_dims(workbook, s, dims)
     aggs = dict(open_due=s.amount.sum(), weighted_due=s.weighted.sum())
-    due = (s.group_by(dims).agg(**aggs) if dims else s.aggregate(**aggs)).to_pandas()
+    due = aggregate(s, dims, **aggs)
     out = complete(due, workbook, dims, None, None, None, list(aggs), set())
     won = compute(workbook, "revenue", by=dims, start=first, end=as_of)
     history = compute(workbook, "win_rate_by_value", by=dims,
@@ -246,7 +246,7 @@ def order_book(workbook, *, by="rep", as_of=None) -> pd.DataFrame:
     overdue = o.promised_at < at
     aggs = dict(open_orders=o.count(), open_order_value=o.amount.sum(),
                 overdue_orders=o.count(where=overdue), overdue_value=o.amount.sum(where=overdue))
-    frame = (o.group_by(dims).agg(**aggs) if dims else o.aggregate(**aggs)).to_pandas()
+    frame = aggregate(o, dims, **aggs)
     out = complete(frame, workbook, dims, None, None, None, list(aggs),
                    {"open_orders", "overdue_orders"})
     out.insert(len(dims), "as_of", as_of)
@@ -269,7 +269,7 @@ def open_complaints(workbook, *, by="rep", as_of=None) -> pd.DataFrame:
     f = with_dims(workbook, f, dims)
     age = (ibis.literal(end).epoch_seconds() - f.received_at.epoch_seconds()) / 86_400
     aggs = dict(open_complaints=f.count(), age_days_total=age.sum())
-    frame = (f.group_by(dims).agg(**aggs) if dims else f.aggregate(**aggs)).to_pandas()
+    frame = aggregate(f, dims, **aggs)
     out = complete(frame, workbook, dims, None, None, None, list(aggs), {"open_complaints"})
     out["mean_age_days"] = divide(out.pop("age_days_total"), out["open_complaints"])
     out.insert(len(dims), "as_of", as_of)
