@@ -140,15 +140,11 @@ def complete(frame, workbook, dims, period, start, end, additive, integers) -> p
     if members is not None:
         groups = pd.concat([members, groups]).drop_duplicates()
     if period is not None:
-        if start is None or end is None:
-            observed = frame["period_start"].dropna()
-            if observed.empty and (start is None or end is None):
-                starts = pd.DatetimeIndex([])
-            else:
-                starts = period_starts(start if start is not None else observed.min(),
-                                       end if end is not None else observed.max(), period)
-        else:
-            starts = period_starts(start, end, period)
+        observed = frame["period_start"].dropna()
+        first = start if start is not None else observed.min() if len(observed) else None
+        last = end if end is not None else observed.max() if len(observed) else None
+        starts = (period_starts(first, last, period) if first is not None and last is not None
+                  else pd.DatetimeIndex([]))
         grid = pd.DataFrame({"period_start": starts.astype(frame["period_start"].dtype)})
         grid = groups.merge(grid, how="cross") if dims else grid
     else:
