@@ -196,17 +196,20 @@ def stalled_deals(workbook, *, as_of=None, idle_days: int = 30, stage_factor: fl
     return frame
 
 
+def _deal_groups(workbook, dims) -> pd.DataFrame:
+    """opportunity_id and the group of each deal in every dimension of ``dims``."""
+    deals = workbook.table(_OPP).select("opportunity_id", "rep_id", "customer_id")
+    return with_dims(workbook, deals, dims).select("opportunity_id", *dims).to_pandas()
+
+
 def stalled_summary(workbook, *, by="rep", as_of=None, **options) -> pd.DataFrame:
     """Per group: open deals, stalled deals (one reason or more), disqualify candidates
     (two or more) and their amounts; options as for :func:`stalled_deals`."""
     dims, _, _ = arguments(by, None, None, None)
     deals = stalled_deals(workbook, as_of=as_of, **options)
     if dims:
-        keys = with_dims(workbook, workbook.table(_OPP).select("opportunity_id", "rep_id",
-                                                               "customer_id"), dims)
-        keys = keys.select("opportunity_id", *dims).to_pandas()
         deals = deals.drop(columns=[d for d in ("team",) if d in dims]).merge(
-            keys, on="opportunity_id", how="left")
+            _deal_groups(workbook, dims), on="opportunity_id", how="left")
     stalled = deals["reason_count"] > 0
     frame = deals.assign(stalled=stalled, stalled_amount=deals["amount"].where(stalled, 0),
                          disqualify_amount=deals["amount"].where(deals["disqualify"], 0))
@@ -325,9 +328,7 @@ def pipeline_waterfall(workbook, *, start, end, by=None, due_start=None, due_end
     steps = pd.concat([deals[["opportunity_id", "rep_id", "customer_id"]], steps],
                       axis=1)[involved]
     if dims:
-        keys = with_dims(workbook, workbook.table(_OPP).select(
-            "opportunity_id", "rep_id", "customer_id"), dims).select("opportunity_id", *dims)
-        steps = steps.merge(keys.to_pandas(), on="opportunity_id", how="left")
+        steps = steps.merge(_deal_groups(workbook, dims), on="opportunity_id", how="left")
         frame = steps.groupby(dims, dropna=False)[list(WATERFALL_STEPS)].sum().reset_index()
     else:
         frame = steps[list(WATERFALL_STEPS)].sum().to_frame().T
