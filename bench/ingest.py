@@ -10,12 +10,10 @@ ratio. Each measurement runs in a fresh process so peak memory is its own.
 
 from __future__ import annotations
 
-import json
 import tempfile
-import time
 from pathlib import Path
 
-from common import PEAK_MIB, run_fresh, size_options
+from common import PEAK_MIB, benchmark_data, run_fresh, size_options
 
 TABLES = ("reps", "opportunities", "activities")
 
@@ -45,23 +43,16 @@ print(json.dumps({"seconds": seconds, "peak_mib": peak, "rows": rows}))
 
 
 def prepare(folder: Path, reps: int, weeks: int) -> dict[str, int]:
-    """Generate the demo at benchmark size and write CSV and Parquet copies (cached)."""
-    stamp = folder / "params.json"
-    params = {"reps": reps, "weeks": weeks}
-    if stamp.exists() and json.loads(stamp.read_text()).get("params") == params:
-        return json.loads(stamp.read_text())["rows"]
+    """The benchmark-size demo's tables as CSV and Parquet files (cached)."""
     from salesanalysis import demo
 
-    started = time.perf_counter()
-    tables = demo.generate(reps=reps, weeks=weeks, activities_per_week=68.0,
-                           opportunities_per_week=10.7)
-    chosen = {t: tables[t] for t in TABLES}
-    print(f"generated in {time.perf_counter() - started:.1f} s", flush=True)
-    demo.write_tables(chosen, folder / "csv", format="csv")
-    demo.write_tables(chosen, folder / "parquet", format="parquet")
-    rows = {t: len(f) for t, f in chosen.items()}
-    stamp.write_text(json.dumps({"params": params, "rows": rows}))
-    return rows
+    def write(tables):
+        chosen = {t: tables[t] for t in TABLES}
+        demo.write_tables(chosen, folder / "csv", format="csv")
+        demo.write_tables(chosen, folder / "parquet", format="parquet")
+        return {t: len(f) for t, f in chosen.items()}
+
+    return benchmark_data(folder, "ingest", reps, weeks, write)
 
 
 def measure(mode: str, folder: Path) -> dict:

@@ -13,11 +13,10 @@ and checks that (b), (c) and (d) give the same numbers.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
-from common import PEAK_MIB, run_fresh, size_options
+from common import PEAK_MIB, benchmark_data, run_fresh, size_options
 
 # (b): done activities, touches, unique and new prospects, touches per prospect, calls,
 # connected calls, meetings and visits per rep and ISO week, zero rows included
@@ -112,31 +111,24 @@ print(json.dumps({"seconds": seconds, "peak_mib": peak, "rows": len(frame), "che
 
 
 def prepare(folder: Path, reps: int, weeks: int) -> dict[str, int]:
-    """Generate the benchmark-size demo, import it into a workbook and write the
-    activities and reps as Parquet (cached between runs)."""
-    stamp = folder / "kpi-params.json"
-    params = {"reps": reps, "weeks": weeks}
-    if stamp.exists() and json.loads(stamp.read_text()).get("params") == params:
-        return json.loads(stamp.read_text())["rows"]
+    """The benchmark-size demo imported into a workbook, with the activities and reps
+    also as Parquet (cached)."""
     import salesanalysis as sa
     from salesanalysis import demo
 
-    started = time.perf_counter()
-    tables = demo.generate(reps=reps, weeks=weeks, activities_per_week=68.0,
-                           opportunities_per_week=10.7)
-    print(f"generated in {time.perf_counter() - started:.1f} s", flush=True)
-    folder.mkdir(parents=True, exist_ok=True)
-    demo.write_tables({t: tables[t] for t in ("activities", "reps")}, folder / "parquet",
-                      format="parquet")
-    path = folder / "kpi.duckdb"
-    path.unlink(missing_ok=True)
-    started = time.perf_counter()
-    with sa.open_workbook(path) as wb:
-        wb.import_data(tables, as_of=demo.export_date(weeks=weeks))
-        rows = {t: n for t, n in wb.row_counts().items() if n}
-    print(f"imported in {time.perf_counter() - started:.1f} s", flush=True)
-    stamp.write_text(json.dumps({"params": params, "rows": rows}))
-    return rows
+    def write(tables):
+        demo.write_tables({t: tables[t] for t in ("activities", "reps")}, folder / "parquet",
+                          format="parquet")
+        path = folder / "kpi.duckdb"
+        path.unlink(missing_ok=True)
+        started = time.perf_counter()
+        with sa.open_workbook(path) as wb:
+            wb.import_data(tables, as_of=demo.export_date(weeks=weeks))
+            rows = {t: n for t, n in wb.row_counts().items() if n}
+        print(f"imported in {time.perf_counter() - started:.1f} s", flush=True)
+        return rows
+
+    return benchmark_data(folder, "kpi", reps, weeks, write)
 
 
 def measure(mode: str, folder: Path) -> dict:
