@@ -12,8 +12,9 @@ from .engine import (aggregate, arguments, complete, compute, dated, divide, ens
 from .periods import parse_date, period_starts, shift_period
 from .registry import KPI, register
 
-__all__ = ["data_date", "state_at", "open_pipeline", "stalled_deals", "stalled_summary",
-           "slipped_deals", "pipeline_waterfall", "stage_conversion", "sales_velocity"]
+__all__ = ["data_date", "as_of_date", "state_at", "open_pipeline", "stalled_deals",
+           "stalled_summary", "slipped_deals", "pipeline_waterfall", "stage_conversion",
+           "sales_velocity"]
 
 _OPP = "opportunities"
 _PIPE = {_OPP: ("created_at", "amount", "stage"), "stages": ("probability",)}
@@ -45,6 +46,11 @@ def data_date(workbook) -> pd.Timestamp:
     """The date the data stands at: the latest import's ``as_of`` (else today)."""
     at = workbook._raw.execute("SELECT max(as_of) FROM _imports").fetchone()[0]
     return pd.Timestamp(at).normalize() if at is not None else pd.Timestamp.today().normalize()
+
+
+def as_of_date(workbook, as_of) -> pd.Timestamp:
+    """``as_of`` as a date, or the data date when it is None."""
+    return parse_date(as_of, "as_of") if as_of is not None else data_date(workbook)
 
 
 def state_at(workbook, at) -> ibis.Table:
@@ -79,7 +85,7 @@ def state_at(workbook, at) -> ibis.Table:
 
 def _evaluation_dates(workbook, period, start, end, as_of) -> list[pd.Timestamp]:
     """The end of every period in range (clipped to the data date), or just as_of."""
-    as_of = parse_date(as_of, "as_of") or data_date(workbook)
+    as_of = as_of_date(workbook, as_of)
     if period is None:
         return [as_of]
     first = start if start is not None else as_of - pd.DateOffset(years=1)
@@ -146,7 +152,7 @@ def stalled_deals(workbook, *, as_of=None, idle_days: int = 30, stage_factor: fl
     from the history of deals that left it); past_expected_close. A deal with two
     or more reasons is a candidate to disqualify (``disqualify``).
     """
-    as_of = parse_date(as_of, "as_of") or data_date(workbook)
+    as_of = as_of_date(workbook, as_of)
     ensure_loaded(workbook, ["disqualify_candidates"], [])
     at = as_of.to_pydatetime()
     o = workbook.table(_OPP)

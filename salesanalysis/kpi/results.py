@@ -11,7 +11,7 @@ import pandas as pd
 from .engine import (aggregate, arguments, complete, compute, dated, divide, ensure_loaded,
                      frame_keys, with_dims)
 from .periods import period_bounds, period_label, period_labels, shift_period, truncate
-from .pipeline import data_date, state_at
+from .pipeline import as_of_date, data_date, state_at
 from .registry import KPI, get, missing, register
 
 __all__ = ["targets", "attainment", "coverage", "growth", "period_to_date", "order_book",
@@ -99,7 +99,7 @@ def attainment(workbook, *, metric: str = "revenue", by="rep", period="month", s
         raise ValueError(f"targets apply to counts and amounts; {metric} is a ratio")
     dims, start, end = arguments(by, period, start, end)
     ensure_loaded(workbook, [metric, "attainment"], dims)
-    as_of = parse_as_of(workbook, as_of)
+    as_of = as_of_date(workbook, as_of)
     actual = compute(workbook, metric, by=dims, period=period, start=start, end=end)
     goal = targets(workbook, metric=metric, by=dims, labels=sorted(actual["period"].unique()))
     out = actual.rename(columns={metric: "actual"}).merge(goal, on=[*dims, "period"],
@@ -128,7 +128,7 @@ def coverage(workbook, *, by="rep", period="quarter", as_of=None, history_days: 
     if period is None:
         raise ValueError("coverage needs a period (week, month, quarter or year)")
     ensure_loaded(workbook, ["coverage", "weighted_pipeline"], dims)
-    as_of = parse_as_of(workbook, as_of)
+    as_of = as_of_date(workbook, as_of)
     first = truncate(as_of, period)
     last = shift_period(first, period, 1) - pd.Timedelta(days=1)
     label = period_label(first, period)
@@ -210,7 +210,7 @@ def period_to_date(workbook, *, metric: str = "revenue", by="rep", period="month
     Columns: days, actual, previous, last_year and the growth against each.
     """
     dims, _, _ = arguments(by, period, None, None)
-    as_of = parse_as_of(workbook, as_of)
+    as_of = as_of_date(workbook, as_of)
     first = truncate(as_of, period)
     days = (as_of - first).days + 1
     windows = {"actual": first,
@@ -237,7 +237,7 @@ def order_book(workbook, *, by="rep", as_of=None) -> pd.DataFrame:
     and those already past their promised date (overdue_orders, overdue_value)."""
     dims, _, _ = arguments(by, None, None, None)
     ensure_loaded(workbook, ["open_order_value"], dims)
-    as_of = parse_as_of(workbook, as_of)
+    as_of = as_of_date(workbook, as_of)
     o = workbook.table("orders")
     at = as_of.date()
     o = o.filter((o.ordered_at <= at) & (o.status != "cancelled")
@@ -253,15 +253,11 @@ def order_book(workbook, *, by="rep", as_of=None) -> pd.DataFrame:
     return out
 
 
-def parse_as_of(workbook, as_of) -> pd.Timestamp:
-    return pd.Timestamp(as_of).normalize() if as_of is not None else data_date(workbook)
-
-
 def open_complaints(workbook, *, by="rep", as_of=None) -> pd.DataFrame:
     """Complaints and claims open at ``as_of``: count and mean age in days."""
     dims, _, _ = arguments(by, None, None, None)
     ensure_loaded(workbook, ["open_complaints"], dims)
-    as_of = parse_as_of(workbook, as_of)
+    as_of = as_of_date(workbook, as_of)
     end = (as_of + pd.Timedelta(days=1)).to_pydatetime()
     f = workbook.table("feedback")
     f = f.filter(f.kind.isin(("complaint", "claim")) & (f.received_at < end)
