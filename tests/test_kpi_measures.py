@@ -292,3 +292,8 @@ def test_registry_lists_every_kpi_with_its_formula_and_tables():
     assert {"close_rate_per_contact", "win_rate", "stage_conversion"} <= set(rates["name"])
     assert kpi.get("close_rate_per_contact").denominator == "contacts_made"
     assert "Returns" in kpi.win_rate.__doc__ and "deals_closed" in kpi.win_rate.__doc__
+
+
+def test_compute_points_to_the_function_of_a_kpi_not_built_from_measures(meetings_wb):
+    with pytest.raises(ValueError, match=r"open_pipeline has a function of its own"):
+        kpi.compute(meetings_wb, ["calls", "open_pipeline"])

@@ -210,13 +210,12 @@ def compute(workbook, names, *, by="rep", period=None, start=None, end=None) -> 
     names = [names] if isinstance(names, str) else list(names)
     dims, start, end = arguments(by, period, start, end)
     kpis = [get(n) for n in names]
+    own = [k.name for k in kpis if not set(_parts(k)) <= set(MEASURES)]
+    if own:
+        raise ValueError(f"{', '.join(own)} has a function of its own "
+                         f"(kpi.{own[0]}(...)); compute() combines the KPIs built from measures")
     ensure_loaded(workbook, names, dims)
-    measures: list[str] = []
-    for k in kpis:
-        for m in k.extra.get("measures", (k.numerator, k.denominator) if k.is_ratio
-                             else (k.name,)):
-            if m not in measures:
-                measures.append(m)
+    measures = list(dict.fromkeys(m for k in kpis for m in _parts(k)))
     by_fact: dict[str, list[str]] = {}
     for m in measures:
         by_fact.setdefault(MEASURES[m].fact, []).append(m)
@@ -235,14 +234,10 @@ def compute(workbook, names, *, by="rep", period=None, start=None, end=None) -> 
             scale = k.extra.get("scale")
             if scale:
                 out[k.name] = out[k.name] * scale
-    return out[frame_keys(dims, period) + _ordered(kpis, measures)]
+    columns = dict.fromkeys(c for k in kpis for c in (*_parts(k), k.name))
+    return out[frame_keys(dims, period) + list(columns)]
 
 
-def _ordered(kpis, measures) -> list[str]:
-    cols = []
-    for k in kpis:
-        parts = k.extra.get("measures", ())
-        for c in [*parts, k.numerator, k.denominator, k.name]:
-            if c and c not in cols:
-                cols.append(c)
-    return cols
+def _parts(kpi) -> tuple[str, ...]:
+    """The measures a KPI is computed from."""
+    return (kpi.numerator, kpi.denominator) if kpi.is_ratio else (kpi.name,)
