@@ -1,0 +1,203 @@
+"""Figures for the report notebooks, in one seaborn theme.
+
+Every function takes the data first and its options by keyword, draws on ``ax``
+(a new figure when None) and returns the Axes. Titles are sentences, axes carry
+their units, and targets are drawn where the data has them.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+__all__ = ["set_theme", "trend", "against_target", "ranking", "weekly_prospecting",
+           "waterfall", "completeness", "UNIT_LABELS"]
+
+ACTUAL, TARGET, MUTED, HIGHLIGHT, BAD = "#2f6690", "#d1495b", "#9db4c0", "#edae49", "#d1495b"
+UNIT_LABELS = {
+    "currency": "amount", "count": "count", "ratio": "%", "days": "days",
+    "seconds": "seconds", "per 100": "per 100", "currency/day": "amount per day",
+}
+
+_DOC_AX = """ax : matplotlib Axes, optional
+        Where to draw; a new figure when None."""
+
+
+def set_theme() -> None:
+    """The report theme: white grid, readable sizes, one palette."""
+    sns.set_theme(style="whitegrid", context="notebook",
+                  palette=[ACTUAL, HIGHLIGHT, "#00798c", MUTED, "#30638e", TARGET],
+                  rc={"figure.figsize": (8, 3.6), "axes.titleweight": "bold",
+                      "axes.titlesize": 12, "figure.dpi": 96})
+
+
+def _axes(ax, size=None):
+    if ax is None:
+        _, ax = plt.subplots(figsize=size) if size else plt.subplots()
+    return ax
+
+
+def _format_axis(axis, unit: str) -> None:
+    if unit == "ratio":
+        axis.set_major_formatter(mticker.PercentFormatter(1.0, decimals=0))
+    else:
+        axis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+
+
+def _unit_label(unit: str, label: str | None = None) -> str:
+    text = UNIT_LABELS.get(unit, unit)
+    return f"{label} ({text})" if label else text
+
+
+def trend(data: pd.DataFrame, *, x: str = "period", y: str, hue: str | None = None,
+          target: str | None = None, unit: str = "count", title: str, ylabel: str | None = None,
+          ax=None):
+    """A line per ``hue`` group of ``y`` over ``x``, with ``target`` dashed where given.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per period (and group).
+    x, y, hue : str
+        Columns for the periods, the values and the groups.
+    target : str, optional
+        A column of targets to draw as a dashed line.
+    unit : str
+        The KPI's unit (``count``, ``currency``, ``ratio`` ...), shown on the axis.
+    title : str
+        A sentence saying what the figure shows.
+    {ax}
+    """
+    ax = _axes(ax)
+    frame = data.reset_index(drop=True)
+    order = list(dict.fromkeys(frame[x].astype(str)))
+    positions = frame[x].astype(str).map({p: i for i, p in enumerate(order)})
+    groups = frame.groupby(hue, sort=True) if hue else [(None, frame)]
+    for name, group in groups:
+        ax.plot(positions[group.index], group[y], marker="o", label=name or y.replace("_", " "))
+    if target is not None and frame[target].notna().any():
+        goal = frame.groupby(positions)[target].sum(min_count=1)
+        ax.plot(goal.index, goal.to_numpy(), linestyle="--", color=TARGET, label="target")
+    ax.set_xticks(range(len(order)), order, rotation=45 if len(order) > 8 else 0, ha="right"
+                  if len(order) > 8 else "center")
+    ax.set_xlabel("")
+    ax.set_ylabel(ylabel or _unit_label(unit))
+    _format_axis(ax.yaxis, unit)
+    ax.set_title(title)
+    if hue or target is not None:
+        ax.legend(frameon=False, fontsize="small", ncols=min(4, len(frame[hue].unique()) + 1)
+                  if hue else 2)
+    return ax
+
+
+def against_target(data: pd.DataFrame, *, label: str = "label", actual: str = "actual",
+                   target: str = "target", title: str, unit: str = "count", ax=None):
+    """Bars of ``actual`` per ``label`` with each ``target`` drawn as a red tick.
+
+    Bars at or over target are blue, bars under it grey; a row without a target
+    has no tick.
+    """
+    ax = _axes(ax)
+    frame = data.reset_index(drop=True)
+    met = (frame[actual] >= frame[target]) | frame[target].isna()
+    ax.barh(frame[label], frame[actual], color=np.where(met, ACTUAL, MUTED))
+    has = frame[target].notna()
+    ax.scatter(frame.loc[has, target], frame.loc[has, label], marker="|", s=600,
+               color=TARGET, linewidths=3, label="target", zorder=3)
+    ax.invert_yaxis()
+    ax.set_xlabel(_unit_label(unit))
+    _format_axis(ax.xaxis, unit)
+    ax.set_ylabel("")
+    ax.set_title(title)
+    if has.any():
+        ax.legend(frameon=False, fontsize="small", loc="lower right")
+    return ax
+
+
+def ranking(data: pd.DataFrame, *, value: str, label: str, highlight=None, unit: str = "count",
+            title: str, ascending: bool = False, ax=None):
+    """Groups ranked by ``value``, the ``highlight`` one (a label or list) in colour."""
+    frame = data.sort_values(value, ascending=ascending, kind="stable").reset_index(drop=True)
+    ax = _axes(ax, size=(8, max(2.5, 0.28 * len(frame) + 1)))
+    marked = frame[label].isin([highlight] if isinstance(highlight, str) else highlight or [])
+    ax.barh(frame[label].astype(str), frame[value], color=np.where(marked, HIGHLIGHT, ACTUAL))
+    ax.invert_yaxis()
+    median = frame[value].median()
+    if pd.notna(median):
+        ax.axvline(median, color=MUTED, linestyle=":", label="median")
+        ax.legend(frameon=False, fontsize="small", loc="lower right")
+    ax.set_xlabel(_unit_label(unit))
+    _format_axis(ax.xaxis, unit)
+    ax.set_ylabel("")
+    ax.set_title(title)
+    return ax
+
+
+def weekly_prospecting(data: pd.DataFrame, *, x: str = "period", y: str = "new_prospects",
+                       floor: float | None = None, title: str, ax=None):
+    """Weekly new prospects as bars with the group's own mean and the team floor.
+
+    A sawtooth shows as runs of high weeks followed by runs of empty ones.
+    """
+    ax = _axes(ax)
+    frame = data.reset_index(drop=True)
+    ax.bar(frame[x].astype(str), frame[y], color=ACTUAL, label="new prospects")
+    ax.axhline(frame[y].mean(), color=HIGHLIGHT, label="own weekly mean")
+    if floor is not None:
+        ax.axhline(floor, color=TARGET, linestyle="--", label="floor")
+    step = max(1, len(frame) // 13)
+    ax.set_xticks(range(0, len(frame), step), frame[x].astype(str)[::step], rotation=45,
+                  ha="right")
+    ax.set_xlabel("ISO week")
+    ax.set_ylabel("new prospects (count)")
+    ax.set_title(title)
+    ax.legend(frameon=False, fontsize="small", ncols=3)
+    return ax
+
+
+def waterfall(steps: pd.DataFrame, *, label: str = "step", value: str = "value",
+              totals=(), unit: str = "currency", title: str, ax=None):
+    """A bridge: each step adds ``value`` to a running total; steps named in ``totals``
+    are drawn as full bars from zero (the start and end levels)."""
+    ax = _axes(ax)
+    frame = steps.reset_index(drop=True)
+    running, bottoms, heights, colours = 0.0, [], [], []
+    for row in frame.itertuples(index=False):
+        amount = float(getattr(row, value))
+        if getattr(row, label) in totals:
+            bottoms.append(0.0)
+            heights.append(amount)
+            colours.append(ACTUAL)
+            running = amount
+        else:
+            bottoms.append(running if amount >= 0 else running + amount)
+            heights.append(abs(amount))
+            colours.append("#00798c" if amount >= 0 else BAD)
+            running += amount
+    ax.bar(frame[label].astype(str), heights, bottom=bottoms, color=colours)
+    ax.set_xticks(range(len(frame)), frame[label].astype(str), rotation=30, ha="right")
+    ax.set_ylabel(_unit_label(unit))
+    _format_axis(ax.yaxis, unit)
+    ax.set_title(title)
+    return ax
+
+
+def completeness(data: pd.DataFrame, *, table: str = "table", column: str = "column",
+                 value: str = "filled", title: str, ax=None):
+    """Share of rows with a value, per column of each table (1 = always filled)."""
+    frame = data.reset_index(drop=True)
+    names = frame[table].astype(str) + "." + frame[column].astype(str)
+    ax = _axes(ax, size=(8, max(2.5, 0.22 * len(frame) + 1)))
+    ax.barh(names, frame[value], color=np.where(frame[value] < 1, HIGHLIGHT, ACTUAL))
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("rows with a value (%)")
+    _format_axis(ax.xaxis, "ratio")
+    ax.set_title(title)
+    return ax
+
+
+trend.__doc__ = trend.__doc__.format(ax=_DOC_AX)
