@@ -1,0 +1,231 @@
+"""Findings for a review and the actions they propose, from declarative rules.
+
+The rules live in a YAML file (``templates/findings.yaml`` by default; a manager
+can copy and edit it). Each compares one KPI of the rep for the period with a
+reference (target, previous period, last year, the team median or a fixed
+value) and cites the numbers behind it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from . import kpi
+from .cache import cached
+from .errors import SalesAnalysisError
+from .kpi.periods import period_bounds
+from .kpi.registry import REGISTRY, missing
+from .review import _reps, _stalled, next_period, team_scorecard
+
+__all__ = ["RULES_FILE", "Rule", "load_rules", "evidence", "findings", "proposed_actions"]
+
+RULES_FILE = Path(__file__).resolve().parents[1] / "templates" / "findings.yaml"
+KINDS = {"strengths": "strength", "developments": "development"}
+REFERENCES = ("target", "previous", "last_year", "team_median", "value")
+OPS = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
+       "<": lambda a, b: a < b}
+# evidence that is not a registered KPI of the scorecard
+SPECIAL = {"sawtooth": ("Sawtooth prospecting", "count"),
+           "disqualify_candidates": ("Deals to disqualify", "count")}
+
+
+class RulesError(SalesAnalysisError):
+    """A findings rules file that cannot be used; says which file, rule and field."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    kind: str
+    kpis: tuple[str, ...]
+    op: str
+    reference: str
+    factor: float
+    text: str
+    action: str
+    criterion: str
+    min: float = 0.0
+    due: str | None = None
+    source: str = field(default="", compare=False)
+
+
+def load_rules(path: str | Path | None = None) -> list[Rule]:
+    """The rules in ``path`` (default :data:`RULES_FILE`), every problem reported at once."""
+    path = Path(path or RULES_FILE)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise RulesError(f"{path}: cannot read the rules: {exc}") from exc
+    rules, problems = [], []
+    unknown = set(data) - set(KINDS)
+    if unknown:
+        problems.append(f"unknown section(s) {sorted(unknown)}; use {list(KINDS)}")
+    for section, kind in KINDS.items():
+        for i, raw in enumerate(data.get(section) or []):
+            where = f"{section}[{i}] ({raw.get('name', 'unnamed')})"
+            errors = _check_rule(raw)
+            if errors:
+                problems += [f"{where}: {e}" for e in errors]
+                continue
+            rules.append(Rule(kind=kind, kpis=tuple(raw.pop("kpis")), source=str(path),
+                              factor=float(raw.pop("factor")), **raw))
+    if problems:
+        raise RulesError(f"{path}: {len(problems)} problem(s):\n  " + "\n  ".join(problems))
+    return rules
+
+
+def _check_rule(raw) -> list[str]:
+    if not isinstance(raw, dict):
+        return ["a rule must be a mapping of fields"]
+    needed = {"name", "kpis", "op", "reference", "factor", "text", "action", "criterion"}
+    errors = [f"missing field {f!r}" for f in sorted(needed - set(raw))]
+    extra = set(raw) - needed - {"min", "due"}
+    errors += [f"unknown field {f!r}" for f in sorted(extra)]
+    if raw.get("op") is not None and raw.get("op") not in OPS:
+        errors.append(f"op {raw['op']!r} is not one of {list(OPS)}")
+    if raw.get("reference") is not None and raw.get("reference") not in REFERENCES:
+        errors.append(f"reference {raw['reference']!r} is not one of {list(REFERENCES)}")
+    for name in raw.get("kpis") or []:
+        if name not in SPECIAL and name not in REGISTRY:
+            errors.append(f"unknown KPI {name!r}")
+    if raw.get("due") is not None and not re.fullmatch(r"\d+ days?", str(raw["due"])):
+        errors.append(f"due {raw['due']!r} must read 'N days'")
+    return errors
+
+
+@cached
+def _evidence(workbook, *, period: str, kpis: tuple[str, ...]) -> pd.DataFrame:
+    card = team_scorecard(workbook, period=period)
+    extra = [n for n in kpis if n not in SPECIAL and n not in set(card["kpi"])
+             and not missing(workbook, kpi.get(n).columns)]
+    if extra:
+        more = kpi.scorecard(workbook, scope="rep", period=period, kpis=extra)
+        more.insert(2, "team", more["scope_id"].map(_reps(workbook).set_index("rep_id")["team"]))
+        card = pd.concat([card, more], ignore_index=True)
+    card = card.rename(columns={"scope_id": "rep"})
+    specials = _special_evidence(workbook, period, card[["rep", "team"]].drop_duplicates())
+    card = pd.concat([card, specials], ignore_index=True)
+    card["team_median"] = card.groupby(["team", "kpi"])["actual"].transform("median")
+    return card[card["kpi"].isin(kpis)].reset_index(drop=True)
+
+
+def _special_evidence(workbook, period: str, reps: pd.DataFrame) -> pd.DataFrame:
+    kind, first, last = period_bounds(period)
+    rows = []
+    if not missing(workbook, kpi.get("prospecting_cv").columns):
+        end = min(last, kpi.data_date(workbook))
+        flow = kpi.prospecting_consistency(workbook, by="rep", end=end)
+        rows.append(reps.merge(flow, on="rep").assign(
+            kpi="sawtooth", actual=lambda f: f["sawtooth"].astype(float),
+            prospecting=lambda f: [
+                f"cv {cv:.2f} with {runs} runs of 3 or more weeks under half its mean"
+                for cv, runs in zip(f["new_prospects_cv"], f["low_runs"])],
+            floor=lambda f: [math.ceil(x) for x in f["new_prospects_mean"]])
+            [["rep", "team", "kpi", "actual", "prospecting", "floor"]])
+    if not missing(workbook, kpi.get("disqualify_candidates").columns):
+        stalled = _stalled(workbook, period=period)
+        deals = (stalled.sort_values("amount", ascending=False, kind="stable")
+                 .groupby("rep_id")["opportunity_id"].agg(list))
+        rows.append(reps.assign(kpi="disqualify_candidates",
+                                deals=reps["rep"].map(deals),
+                                actual=lambda f: [float(len(d)) if isinstance(d, list) else 0.0
+                                                  for d in f["deals"]]))
+    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    if len(out):
+        out["label"] = out["kpi"].map(lambda k: SPECIAL[k][0])
+        out["unit"] = out["kpi"].map(lambda k: SPECIAL[k][1])
+    return out
+
+
+def evidence(workbook, *, rep: str, period: str, rules=None) -> pd.DataFrame:
+    """The KPI values the rules look at for one rep: actual, target, previous,
+    last year and the team median, one row per KPI."""
+    names = tuple(sorted({n for r in _rules(rules) for n in r.kpis}))
+    frame = _evidence(workbook, period=period, kpis=names)
+    return frame[frame["rep"] == rep].reset_index(drop=True)
+
+
+def _rules(rules) -> list[Rule]:
+    return rules if isinstance(rules, list) else load_rules(rules)
+
+
+def _format(value, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if unit == "ratio":
+        return f"{value:.0%}"
+    if unit == "currency":
+        return f"{value:,.0f}"
+    if unit == "days":
+        return f"{value:,.0f} days"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def findings(workbook, *, rep: str, period: str, rules=None) -> pd.DataFrame:
+    """Every rule that fires for ``rep`` in ``period``: strengths first, then points to
+    develop, each with its text, the numbers behind it and a proposed action.
+
+    ``rules`` is a path to a rules file, a list of :class:`Rule`, or None for
+    the default file. Columns: rep, kind, rule, kpi, label, actual, reference,
+    reference_value, text, action, owner, due, criterion.
+    """
+    rules = _rules(rules)
+    facts = evidence(workbook, rep=rep, period=period, rules=rules).set_index("kpi")
+    following = next_period(period)
+    due_default = period_bounds(following)[2].date()
+    rows = []
+    for rule in rules:
+        for name in rule.kpis:
+            if name not in facts.index:
+                continue
+            row = facts.loc[name]
+            actual = row["actual"]
+            reference = rule.factor if rule.reference == "value" else row[rule.reference]
+            size = row.get("denominator") if pd.notna(row.get("denominator")) else actual
+            if pd.isna(actual) or pd.isna(reference) or (pd.notna(size) and size < rule.min):
+                continue
+            threshold = reference if rule.reference == "value" else rule.factor * reference
+            if not OPS[rule.op](actual, threshold):
+                continue
+            values = {k: _format(row.get(k), row["unit"]) for k in
+                      ("actual", "target", "previous", "team_median", "last_year")}
+            deals = row.get("deals")
+            values.update(label=row["label"], rep=rep, next_period=following,
+                          reference=_format(reference, row["unit"]),
+                          deals=_listing(deals if isinstance(deals, list) else []),
+                          prospecting=row.get("prospecting", ""), floor=row.get("floor", ""))
+            due = due_default if rule.due is None else (
+                kpi.data_date(workbook) + pd.Timedelta(days=int(rule.due.split()[0]))).date()
+            rows.append({
+                "rep": rep, "kind": rule.kind, "rule": rule.name, "kpi": name,
+                "label": row["label"], "actual": float(actual), "reference": rule.reference,
+                "reference_value": float(reference),
+                "text": _fill(rule, "text", values), "action": _fill(rule, "action", values),
+                "owner": rep, "due": due, "criterion": _fill(rule, "criterion", values)})
+    columns = ["rep", "kind", "rule", "kpi", "label", "actual", "reference", "reference_value",
+               "text", "action", "owner", "due", "criterion"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _listing(ids: list, shown: int = 10) -> str:
+    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+    return ", ".join(ids[:shown]) + more
+
+
+def _fill(rule: Rule, field_name: str, values: dict) -> str:
+    try:
+        return getattr(rule, field_name).format(**values)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise RulesError(f"{rule.source}: rule {rule.name!r}, field {field_name!r}: "
+                         f"cannot fill {exc}; use {sorted(values)}") from exc
+
+
+def proposed_actions(found: pd.DataFrame) -> pd.DataFrame:
+    """The actions the findings propose: what, who, by when and how success is measured."""
+    return found[["kind", "rule", "action", "owner", "due", "criterion"]].reset_index(drop=True)
