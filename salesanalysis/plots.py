@@ -94,19 +94,25 @@ def trend(data: pd.DataFrame, *, x: str = "period", y: str, hue: str | None = No
 
 
 def against_target(data: pd.DataFrame, *, label: str = "label", actual: str = "actual",
-                   target: str = "target", title: str, unit: str = "count", ax=None):
-    """Bars of ``actual`` per ``label`` with each ``target`` drawn as a red tick.
+                   target: str | float = "target", title: str, unit: str = "count", ax=None):
+    """Bars of ``actual`` per ``label`` against ``target``: a column (a red tick per bar)
+    or one number for every bar (a red line, 1.0 for shares of target).
 
     Bars at or over target are blue, bars under it grey; a row without a target
     has no tick.
     """
     ax = _axes(ax)
     frame = data.reset_index(drop=True)
-    met = (frame[actual] >= frame[target]) | frame[target].isna()
-    ax.barh(frame[label], frame[actual], color=np.where(met, ACTUAL, MUTED))
-    has = frame[target].notna()
-    ax.scatter(frame.loc[has, target], frame.loc[has, label], marker="|", s=600,
-               color=TARGET, linewidths=3, label="target", zorder=3)
+    goal = frame[target] if isinstance(target, str) else pd.Series(float(target), frame.index)
+    met = (frame[actual] >= goal) | goal.isna()
+    ax.barh(frame[label].astype(str), frame[actual], color=np.where(met, ACTUAL, MUTED))
+    if isinstance(target, str):
+        has = goal.notna()
+        ax.scatter(goal[has], frame.loc[has, label].astype(str), marker="|", s=600,
+                   color=TARGET, linewidths=3, label="target", zorder=3)
+    else:
+        has = pd.Series(True, frame.index)
+        ax.axvline(float(target), color=TARGET, linestyle="--", label="target")
     ax.invert_yaxis()
     ax.set_xlabel(_unit_label(unit))
     _format_axis(ax.xaxis, unit)
