@@ -1,4 +1,5 @@
-"""The ``salesanalysis`` command: import data, build the demo, describe a workbook."""
+"""The ``salesanalysis`` command: import data, build the demo, describe a workbook, run
+the report notebooks."""
 
 from __future__ import annotations
 
@@ -75,6 +76,34 @@ def _info(args) -> int:
     return 0
 
 
+def _params(args) -> int:
+    from .batch import describe
+
+    print(describe(args.notebook))
+    return 0
+
+
+def _run(args) -> int:
+    from .batch import run_batch
+    from .batch.specs import spec_for
+
+    spec = {p.name: p for p in spec_for(args.notebook)}
+    extra = {}
+    for name, value in args.parameter or []:
+        extra[name] = spec[name].convert(value) if name in spec else value
+    runs = run_batch(args.notebook, workbook=args.workbook, out=args.out, each=args.each,
+                     reps=args.reps, team=args.team, period=args.period, parameters=extra,
+                     jobs=args.jobs, timeout=args.timeout, html=args.html,
+                     isolate=args.isolate, progress=not args.quiet)
+    failed = runs[runs["status"] != "ok"]
+    print(f"{len(runs) - len(failed)} of {len(runs)} run(s) ok; index: "
+          f"{(Path(args.out) / 'index.html').resolve()}")
+    for row in failed.itertuples():
+        cell = "" if row.failing_cell is None else f" in cell {row.failing_cell}"
+        print(f"  failed: {row.name}{cell}: {row.error}", file=sys.stderr)
+    return 1 if len(failed) else 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="salesanalysis",
                                      description="Sales-team performance workbook.")
@@ -111,6 +140,28 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="tables, row counts, date ranges and rejects")
     p.add_argument("--workbook", required=True)
     p.set_defaults(run=_info)
+
+    p = sub.add_parser("params", help="the parameters a report notebook accepts")
+    p.add_argument("notebook", help="a notebook file or a report name (rep_review ...)")
+    p.set_defaults(run=_params)
+
+    p = sub.add_parser("run", help="run a report notebook per rep or team, with HTML")
+    p.add_argument("notebook", help="a notebook file or a report name (rep_review ...)")
+    p.add_argument("--workbook", required=True)
+    p.add_argument("--out", required=True, help="output folder (index.html, runs.csv)")
+    p.add_argument("--each", choices=["rep", "team"], help="one run per rep or per team")
+    p.add_argument("--reps", nargs="+", help="only these reps (ids)")
+    p.add_argument("--team", help="only this team's reps (with --each rep), or the team")
+    p.add_argument("--period", help="the closed period, such as 2025-11 (default: last month)")
+    p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                   help="any other notebook parameter (see: salesanalysis params NOTEBOOK)")
+    p.add_argument("--jobs", type=int, default=2, help="runs in parallel (default 2)")
+    p.add_argument("--timeout", type=float, help="seconds a run may take before it is stopped")
+    p.add_argument("--html", action="store_true", help="export each report to HTML")
+    p.add_argument("--isolate", action="store_true",
+                   help="a fresh kernel per run instead of one warm kernel per worker")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=_run)
     return parser
 
 

@@ -1,0 +1,64 @@
+"""Executed notebooks to self-contained HTML, in the calling process.
+
+Code is hidden, the parameters cells are removed, figures are embedded and the
+page loads nothing from the network (``templates/html/report``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+
+from ..display import KPIS_MIME
+
+__all__ = ["TEMPLATES", "html_exporter", "to_html", "headline_kpis"]
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "html"
+_HIDDEN_TAGS = ("parameters", "injected-parameters")
+_exporter: HTMLExporter | None = None
+_STYLE = re.compile(r"<style[^>]*>.*?</style>", re.S)
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+
+
+def html_exporter() -> HTMLExporter:
+    """One exporter per process: building it (templates, CSS) costs more than a page."""
+    global _exporter
+    if _exporter is None:
+        _exporter = HTMLExporter(template_name="report",
+                                 extra_template_basedirs=[str(TEMPLATES)],
+                                 exclude_input=True, exclude_input_prompt=True,
+                                 exclude_output_prompt=True)
+    return _exporter
+
+
+def _presentable(book: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    book = nbformat.from_dict(book)  # a copy: the .ipynb keeps everything
+    book.cells = [c for c in book.cells
+                  if not set(c.metadata.get("tags", [])) & set(_HIDDEN_TAGS)]
+    for cell in book.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs
+                            if KPIS_MIME not in o.get("data", {})
+                            and not (o.output_type == "stream" and o.name == "stderr")]
+    return book
+
+
+def to_html(book: nbformat.NotebookNode, *, title: str) -> str:
+    """The report page of an executed notebook."""
+    book = _presentable(book)
+    book.metadata["title"] = title
+    body, _ = html_exporter().from_notebook_node(book)
+    # the bundled CSS cites its sources' web pages in comments; the page names no host
+    return _STYLE.sub(lambda m: _CSS_COMMENT.sub("", m.group(0)), body)
+
+
+def headline_kpis(book: nbformat.NotebookNode) -> dict:
+    """The numbers the notebook handed over with ``display.record``, last call wins."""
+    found = {}
+    for cell in book.cells:
+        for output in cell.get("outputs", []):
+            found.update(output.get("data", {}).get(KPIS_MIME, {}))
+    return found
