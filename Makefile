@@ -4,7 +4,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKBOOK := data/demo.duckdb
 
-.PHONY: demo test bench clean
+REPORTS := reports
+RUN := $(BIN)/salesanalysis run --workbook $(WORKBOOK) --out $(REPORTS) --html --quiet
+
+.PHONY: demo test bench lab clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +19,15 @@ demo: $(STAMP)
 	mkdir -p data
 	$(BIN)/salesanalysis demo --workbook $(WORKBOOK)
 	$(BIN)/salesanalysis info --workbook $(WORKBOOK)
+	rm -rf $(REPORTS)
+	$(RUN) rep_review --each rep
+	$(RUN) team_trends
+	$(RUN) pipeline_health
+	$(RUN) data_quality
+	@echo "reports: $(abspath $(REPORTS))/index.html"
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -23,6 +35,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/kpi.py
+	$(BIN)/python bench/batch.py
 
 clean:
 	rm -rf $(VENV) data reports

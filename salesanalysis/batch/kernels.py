@@ -8,6 +8,8 @@ so each notebook starts clean with only its own injected parameters.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import threading
 
 from jupyter_client.manager import KernelManager
@@ -37,7 +39,10 @@ class WarmKernel:
         self.kc = None
 
     def start(self) -> "WarmKernel":
-        self.km = KernelManager(kernel_name=self.kernel_name)
+        # local sockets (ipc) rather than TCP on loopback: nothing listens on a port
+        self._sockets = tempfile.mkdtemp(prefix="salesanalysis-kernel-")
+        self.km = KernelManager(kernel_name=self.kernel_name, transport="ipc",
+                                ip=os.path.join(self._sockets, "kernel"))
         self.km.start_kernel(env=self.env)
         self.kc = self.km.client()
         self.kc.start_channels()
@@ -83,6 +88,9 @@ class WarmKernel:
             self.kc.stop_channels()
         if self.km is not None and self.km.has_kernel:
             self.km.shutdown_kernel(now=True)
+        if self.km is not None:
+            self.km.cleanup_resources()
+            shutil.rmtree(self._sockets, ignore_errors=True)
         self.km = self.kc = None
 
 
