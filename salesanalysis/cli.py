@@ -84,6 +84,8 @@ def _params(args) -> int:
 
 
 def _run(args) -> int:
+    import pandas as pd
+
     from .batch import run_batch
     from .batch.specs import spec_for
 
@@ -99,7 +101,7 @@ def _run(args) -> int:
     print(f"{len(runs) - len(failed)} of {len(runs)} run(s) ok; index: "
           f"{(Path(args.out) / 'index.html').resolve()}")
     for row in failed.itertuples():
-        cell = "" if row.failing_cell is None else f" in cell {row.failing_cell}"
+        cell = "" if pd.isna(row.failing_cell) else f" in cell {row.failing_cell}"
         print(f"  failed: {row.name}{cell}: {row.error}", file=sys.stderr)
     return 1 if len(failed) else 0
 

@@ -179,7 +179,7 @@ def _execute(notebook: str, run: Run) -> dict:
             if timer is not None:
                 timer.cancel()
     except papermill.PapermillExecutionError as exc:
-        result.update(status="failed", failing_cell=exc.cell_index,
+        result.update(status="failed", failing_cell=_source_index(run.ipynb, exc.cell_index),
                       error=f"{exc.ename}: {exc.evalue}".strip())
     except Exception as exc:  # a dead kernel, a timeout, an unreadable notebook
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}".strip())
@@ -204,6 +204,15 @@ def _execute(notebook: str, run: Run) -> dict:
     result["outputs"] = outputs
     result["duration_s"] = round(time.perf_counter() - started, 3)
     return result
+
+
+def _source_index(executed: Path, index: int) -> int:
+    """The failing cell's position in the notebook as written (0-based), not counting
+    the cell papermill injected."""
+    book = nbformat.read(executed, as_version=4)
+    injected = sum("injected-parameters" in c.metadata.get("tags", [])
+                   for c in book.cells[:index])
+    return index - injected
 
 
 def _shutdown_worker_kernel() -> None:
@@ -289,4 +298,6 @@ def _status_table(notebook: str, label: str, runs: list[Run]) -> pd.DataFrame:
             "outputs": ";".join(str((run.ipynb.parent / o)) for o in r.get("outputs", [])),
             "kpis": json.dumps(r.get("kpis") or {}, sort_keys=True),
         })
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table["failing_cell"] = table["failing_cell"].astype("Int64")
+    return table
