@@ -13,6 +13,7 @@ import pandas as pd
 from . import kpi
 from .cache import cached
 from .kpi.engine import divide
+from .kpi.registry import missing
 from .kpi.periods import period_bounds, period_label, shift_period, truncate
 
 __all__ = ["closed_period", "next_period", "rep_info", "headline", "activity_against_plan",
@@ -99,17 +100,18 @@ def activity_against_plan(workbook, *, rep: str, period: str) -> pd.DataFrame:
 @cached
 def _against_plan(workbook, *, period: str) -> pd.DataFrame:
     kind, first, last = _window(period)
+    metrics = [m for m in TARGET_METRICS if not missing(workbook, kpi.get(m).columns)]
     goals = pd.concat([kpi.targets(workbook, metric=m, by="rep", labels=[period])
-                       .assign(metric=m) for m in TARGET_METRICS], ignore_index=True)
-    actual = kpi.compute(workbook, list(TARGET_METRICS), by="rep", start=first, end=last)
-    actual = actual.melt(id_vars="rep", value_vars=list(TARGET_METRICS), var_name="metric",
+                       .assign(metric=m) for m in metrics], ignore_index=True)
+    actual = kpi.compute(workbook, metrics, by="rep", start=first, end=last)
+    actual = actual.melt(id_vars="rep", value_vars=metrics, var_name="metric",
                          value_name="actual")
     return goals.merge(actual, on=["rep", "metric"], how="left")
 
 
 def against_plan(workbook, *, rep: str, period: str) -> pd.DataFrame:
-    """Every metric with a target for the rep in the period: actual, target, actual /
-    target and the gap (negative when short)."""
+    """Every metric with a target for the rep in the period that the data allows:
+    actual, target, actual / target and the gap (negative when short)."""
     frame = _one(_against_plan(workbook, period=period), rep)
     frame["label"] = [kpi.get(m).label for m in frame["metric"]]
     frame["unit"] = [kpi.get(m).unit for m in frame["metric"]]

@@ -1,0 +1,118 @@
+"""Findings rules fire and stay silent on hand-made numbers; rules files fail clearly."""
+
+import pytest
+
+from salesanalysis import findings
+from salesanalysis.findings import RulesError, load_rules
+
+from conftest import build
+from test_kpi_measures import opp
+
+REPS = [{"rep_id": r, "name": r, "team": "T", "department": "D", "role": "field"}
+        for r in ("R1", "R2")]
+
+RULES = """
+strengths:
+  - name: target_beaten
+    kpis: [revenue]
+    op: ">="
+    reference: target
+    factor: 1.0
+    text: "{label} beat target: {actual} against {target}."
+    action: "Keep it up in {next_period}."
+    criterion: "{label} >= {target} in {next_period}"
+  - name: team_leader
+    kpis: [revenue]
+    op: ">="
+    reference: team_median
+    factor: 1.5
+    text: "{label} {actual} against a median of {team_median}."
+    action: "Show the team how."
+    criterion: "{label} >= {team_median}"
+developments:
+  - name: behind_target
+    kpis: [revenue]
+    op: "<"
+    reference: target
+    factor: 0.8
+    text: "{label} at {actual} against a target of {target}."
+    action: "Agree a next step on every deal due in {next_period}."
+    criterion: "{label} >= {target} in {next_period}"
+    due: 7 days
+"""
+
+
+@pytest.fixture(scope="module")
+def wb():
+    # March: R1 wins 1,200 (target 1,000), R2 wins 500 (target 1,000); team median 850
+    deals = [opp(1, "R1", "2025-01-01", "won", "2025-03-10", 1200),
+             opp(2, "R2", "2025-01-01", "won", "2025-03-12", 500),
+             opp(3, "R1", "2025-01-01", "won", "2025-02-12", 600)]
+    targets = [{"period": p, "scope_level": "rep", "scope_id": r, "metric": "revenue",
+                "value": v} for p, r, v in (("2025-03", "R1", 1000), ("2025-03", "R2", 1000),
+                                            ("2025-02", "R1", 800))]
+    book = build(as_of="2025-04-02", reps=REPS, opportunities=deals, targets=targets)
+    yield book
+    book.close()
+
+
+@pytest.fixture
+def rules(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULES)
+    return load_rules(path)
+
+
+def test_each_rule_fires_for_the_right_rep_and_cites_its_numbers(wb, rules):
+    r1 = findings.findings(wb, rep="R1", period="2025-03", rules=rules)
+    assert list(r1["rule"]) == ["target_beaten"]  # 1,200 < 1.5 x 850: no team_leader
+    assert r1["text"].iloc[0] == "Revenue beat target: 1,200 against 1,000."
+    assert r1["criterion"].iloc[0] == "Revenue >= 1,000 in 2025-04"
+    assert (r1["actual"].iloc[0], r1["reference_value"].iloc[0]) == (1200, 1000)
+    r2 = findings.findings(wb, rep="R2", period="2025-03", rules=rules)
+    assert list(r2["rule"]) == ["behind_target"]
+    row = r2.iloc[0]
+    assert row["kind"] == "development" and row["owner"] == "R2"
+    assert row["text"] == "Revenue at 500 against a target of 1,000."
+    assert str(row["due"]) == "2025-04-09"  # 7 days after the data date
+
+
+def test_evidence_holds_target_previous_and_team_median(wb, rules):
+    ev = findings.evidence(wb, rep="R1", period="2025-03", rules=rules).set_index("kpi")
+    assert ev.loc["revenue", ["actual", "target", "previous", "team_median"]].tolist() == [
+        1200, 1000, 600, 850]
+
+
+def test_proposed_actions_have_owner_due_date_and_criterion(wb, rules):
+    actions = findings.proposed_actions(findings.findings(wb, rep="R2", period="2025-03",
+                                                          rules=rules))
+    assert actions.columns.tolist() == ["kind", "rule", "action", "owner", "due", "criterion"]
+    assert actions["action"].iloc[0] == "Agree a next step on every deal due in 2025-04."
+
+
+def test_a_bad_rules_file_lists_every_problem_with_its_place(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("strengths:\n  - name: a\n    kpis: [nope]\n    op: '=='\n"
+                    "    reference: boss\n    factor: 1\n    text: t\n    action: a\n"
+                    "developments:\n  - name: b\n    kpis: [revenue]\n")
+    with pytest.raises(RulesError) as err:
+        load_rules(path)
+    text = str(err.value)
+    assert text.startswith(f"{path}: ")
+    for part in ("strengths[0] (a): missing field 'criterion'", "unknown KPI 'nope'",
+                 "op '==' is not one of", "reference 'boss' is not one of",
+                 "developments[0] (b): missing field 'op'"):
+        assert part in text
+
+
+def test_a_placeholder_the_rule_cannot_fill_names_file_and_rule(wb, tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text(RULES.replace("{label} beat target", "{colour} beat target"))
+    with pytest.raises(RulesError, match=r"r.yaml: rule 'target_beaten', field 'text'"):
+        findings.findings(wb, rep="R1", period="2025-03", rules=path)
+
+
+def test_the_shipped_rules_load():
+    names = {r.name for r in load_rules()}
+    assert {"contact_inflation", "inconsistent_prospecting", "stalled_deals",
+            "few_referral_requests", "rising_complaints", "target_beaten"} <= names
