@@ -173,7 +173,7 @@ def _order_book(workbook, *, period: str) -> pd.DataFrame:
     out = parts[0]
     for part in parts[1:]:
         out = out.merge(part, on="rep", how="outer")
-    slipped_ = kpi.slipped_deals(workbook, start=first, end=last)
+    slipped_ = _slipped(workbook, period=period)
     pushes = slipped_.groupby("rep_id").agg(slipped_deals=("pushes", lambda s: int((s > 0).sum())),
                                             days_pushed=("days_pushed", "sum"))
     out = out.merge(pushes, left_on="rep", right_index=True, how="left")
@@ -206,10 +206,15 @@ def deals_to_disqualify(workbook, *, rep: str, period: str) -> pd.DataFrame:
         "amount", ascending=False, kind="stable").reset_index(drop=True)
 
 
+@cached
+def _slipped(workbook, *, period: str) -> pd.DataFrame:
+    kind, first, last = _window(period)
+    return kpi.slipped_deals(workbook, start=first, end=last)
+
+
 def slipped(workbook, *, rep: str, period: str) -> pd.DataFrame:
     """The rep's deals whose expected close moved during the period."""
-    kind, first, last = _window(period)
-    return kpi.slipped_deals(workbook, start=first, end=last, rep=rep).drop(columns="rep_id")
+    return _one(_slipped(workbook, period=period), rep, "rep_id").drop(columns="rep_id")
 
 
 @cached
@@ -253,5 +258,6 @@ def prepare(workbook, *, period: str) -> None:
     _against_plan(workbook, period=next_period(period))
     _pipeline_due(workbook, period=next_period(period))
     _order_book(workbook, period=period)
+    _slipped(workbook, period=period)
     _stalled(workbook, period=period)
     _attainment(workbook, period=period, months=12)
