@@ -174,7 +174,9 @@ def _execute(notebook: str, run: Run) -> dict:
         try:
             papermill.execute_notebook(notebook, str(run.ipynb), parameters=run.parameters,
                                        engine_name=ENGINE, kernel=kernel, progress_bar=False,
-                                       log_output=False)
+                                       log_output=False,
+                                       # written once at the end (and on failure), not per cell
+                                       request_save_on_cell_execute=False)
         finally:
             if timer is not None:
                 timer.cancel()
