@@ -71,17 +71,15 @@ class WarmKernel:
         self.start()
 
     def interrupt_then_kill(self, grace: float = 5.0) -> threading.Timer:
-        """Interrupt the running cell now; kill the kernel if it is still busy after
-        ``grace`` seconds (a cell stuck outside Python ignores interrupts)."""
-        self.km.interrupt_kernel()
-        timer = threading.Timer(grace, self._kill_if_busy)
+        """Interrupt the running cell now; kill this kernel if it is still alive after
+        ``grace`` seconds (a cell stuck outside Python ignores interrupts). A kernel
+        started since, by a restart, is left alone."""
+        km = self.km
+        km.interrupt_kernel()
+        timer = threading.Timer(grace, lambda: km.is_alive() and km.shutdown_kernel(now=True))
         timer.daemon = True
         timer.start()
         return timer
-
-    def _kill_if_busy(self) -> None:
-        if self.km is not None and self.km.is_alive():
-            self.km.shutdown_kernel(now=True)
 
     def shutdown(self) -> None:
         if self.kc is not None:
