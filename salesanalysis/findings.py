@@ -21,9 +21,11 @@ from .cache import cached
 from .errors import SalesAnalysisError
 from .kpi.periods import period_bounds
 from .kpi.registry import REGISTRY, missing
+from . import review
 from .review import _reps, _stalled, next_period, team_scorecard
 
-__all__ = ["RULES_FILE", "Rule", "load_rules", "evidence", "findings", "proposed_actions"]
+__all__ = ["RULES_FILE", "Rule", "load_rules", "evidence", "findings", "proposed_actions",
+           "prepare"]
 
 RULES_FILE = Path(__file__).resolve().parents[1] / "templates" / "findings.yaml"
 KINDS = {"strengths": "strength", "developments": "development"}
@@ -143,12 +145,22 @@ def _special_evidence(workbook, period: str, reps: pd.DataFrame) -> pd.DataFrame
     return out
 
 
+def _rule_kpis(rules) -> tuple[str, ...]:
+    return tuple(sorted({n for r in _rules(rules) for n in r.kpis}))
+
+
 def evidence(workbook, *, rep: str, period: str, rules=None) -> pd.DataFrame:
     """The KPI values the rules look at for one rep: actual, target, previous,
     last year and the team median, one row per KPI."""
-    names = tuple(sorted({n for r in _rules(rules) for n in r.kpis}))
-    frame = _evidence(workbook, period=period, kpis=names)
+    frame = _evidence(workbook, period=period, kpis=_rule_kpis(rules))
     return frame[frame["rep"] == rep].reset_index(drop=True)
+
+
+def prepare(workbook, *, period: str, rules=None) -> None:
+    """Compute every rep's review tables and rule evidence for ``period`` at once (a
+    batch's shared work), so each rep's review only filters them."""
+    review.prepare(workbook, period=period)
+    _evidence(workbook, period=period, kpis=_rule_kpis(rules))
 
 
 def _rules(rules) -> list[Rule]:

@@ -32,11 +32,11 @@ from ..workbook import open_workbook
 from .export import headline_kpis, to_html
 from .index import RUNS_FILE, collect_runs, write_index
 from .kernels import ENGINE, WarmKernel
-from .specs import ParameterError, check, notebook_path, spec_for
+from .specs import SHARED_WORK, ParameterError, check, notebook_path, spec_for
 
 __all__ = ["Run", "plan_runs", "run_batch", "safe_name", "BatchError"]
 
-_SCOPES = {"rep": "rep", "team": "team"}
+EACH = ("rep", "team")
 
 
 class BatchError(SalesAnalysisError):
@@ -94,9 +94,9 @@ def plan_runs(notebook, *, workbook, out, each: str | None = None, reps=None, te
     workbook = Path(workbook).resolve()
     params = dict(parameters or {})
     params["workbook"] = str(workbook)
-    if each is not None and each not in _SCOPES:
+    if each is not None and each not in EACH:
         raise ParameterError(f"each must be 'rep' or 'team', got {each!r}")
-    if each is not None and _SCOPES[each] not in spec:
+    if each is not None and each not in spec:
         raise ParameterError(f"{path.stem} has no {each!r} parameter; it cannot run "
                              f"--each {each}")
     if "period" in spec:
@@ -118,7 +118,7 @@ def plan_runs(notebook, *, workbook, out, each: str | None = None, reps=None, te
     for member, member_name in members:
         run_params = dict(params)
         if each:
-            run_params[_SCOPES[each]] = member
+            run_params[each] = member
         title = f"{member_name} ({member})" if each == "rep" else member_name
         name = safe_name(f"{member} {member_name}" if each == "rep" else member_name)
         stem, n = name, 2
@@ -158,6 +158,7 @@ def _kernel_for_run() -> WarmKernel:
 def _execute(notebook: str, run: Run) -> dict:
     started = time.perf_counter()
     result = {"status": "ok", "failing_cell": None, "error": None}
+    failed_at = None  # the failing cell's index in the executed notebook
     run.ipynb.parent.mkdir(parents=True, exist_ok=True)
     timed_out = threading.Event()
     kernel = None
@@ -181,8 +182,8 @@ def _execute(notebook: str, run: Run) -> dict:
             if timer is not None:
                 timer.cancel()
     except papermill.PapermillExecutionError as exc:
-        result.update(status="failed", failing_cell=_source_index(run.ipynb, exc.cell_index),
-                      error=f"{exc.ename}: {exc.evalue}".strip())
+        failed_at = exc.cell_index
+        result.update(status="failed", error=f"{exc.ename}: {exc.evalue}".strip())
     except Exception as exc:  # a dead kernel, a timeout, an unreadable notebook
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}".strip())
     if timed_out.is_set():
@@ -195,6 +196,8 @@ def _execute(notebook: str, run: Run) -> dict:
     outputs = []
     if run.ipynb.is_file():
         book = nbformat.read(run.ipynb, as_version=4)
+        if failed_at is not None:
+            result["failing_cell"] = _source_index(book, failed_at)
         outputs.append(run.ipynb.name)
         kpis = headline_kpis(book)
         run.kpis.write_text(json.dumps(kpis, indent=2), encoding="utf-8")
@@ -208,10 +211,9 @@ def _execute(notebook: str, run: Run) -> dict:
     return result
 
 
-def _source_index(executed: Path, index: int) -> int:
+def _source_index(book: nbformat.NotebookNode, index: int) -> int:
     """The failing cell's position in the notebook as written (0-based), not counting
     the cell papermill injected."""
-    book = nbformat.read(executed, as_version=4)
     injected = sum("injected-parameters" in c.metadata.get("tags", [])
                    for c in book.cells[:index])
     return index - injected
@@ -227,17 +229,14 @@ def _shutdown_worker_kernel() -> None:
 # -- parent side ------------------------------------------------------------------------
 def _prepare(path: Path, runs: list[Run], cache_dir: Path) -> None:
     """The batch's shared work: team-wide tables computed once, read by every run."""
-    if not runs:
+    work = SHARED_WORK.get(path.stem)
+    if work is None or not runs:
         return
     first = runs[0].parameters
     cache.use(cache_dir)
     try:
         with open_workbook(first["workbook"], read_only=True) as wb:
-            if path.stem == "rep_review":
-                from .. import findings
-                review.prepare(wb, period=first["period"])
-                findings.evidence(wb, rep=first["rep"], period=first["period"],
-                                  rules=first.get("rules"))
+            work(wb, first)
     finally:
         cache.use(None)
 

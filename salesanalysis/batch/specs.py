@@ -13,11 +13,12 @@ from pathlib import Path
 
 import nbformat
 
+from .. import findings
 from ..errors import SalesAnalysisError
 from ..kpi.periods import period_bounds
 from ..kpi.registry import REGISTRY
 
-__all__ = ["Param", "SPECS", "NOTEBOOKS", "ParameterError", "notebook_path",
+__all__ = ["Param", "SPECS", "SHARED_WORK", "NOTEBOOKS", "ParameterError", "notebook_path",
            "parameters_cell", "spec_for", "check", "describe"]
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -105,6 +106,14 @@ SPECS: dict[str, tuple[Param, ...]] = {
     ),
     "data_quality": (_WORKBOOK,),
 }
+
+
+def _review_shared_work(workbook, parameters: dict) -> None:
+    findings.prepare(workbook, period=parameters["period"], rules=parameters.get("rules"))
+
+
+# per report: the team-wide work every run filters, done once per batch
+SHARED_WORK = {"rep_review": _review_shared_work}
 
 
 def notebook_path(notebook: str | Path) -> Path:
