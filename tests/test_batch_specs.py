@@ -3,8 +3,10 @@
 import ast
 
 import nbformat
+import pandas as pd
 import pytest
 
+import salesanalysis as sa
 from salesanalysis.batch import kernels, run_batch
 from salesanalysis.batch.specs import NOTEBOOKS, SPECS, ParameterError, check, parameters_cell
 from salesanalysis.cli import main
@@ -64,6 +66,15 @@ def test_bad_period_and_scope_are_refused_before_any_kernel(no_kernels, tmp_path
     with pytest.raises(ParameterError, match="no notebook 'nothing'; the reports are: "
                                              "data_quality, pipeline_health"):
         run_batch("nothing", workbook=tmp_path / "none.duckdb", out=tmp_path)
+
+
+def test_an_unknown_team_is_refused_naming_the_teams(no_kernels, tmp_path):
+    path = tmp_path / "wb.duckdb"
+    with sa.open_workbook(path) as wb:
+        wb.import_data({"reps": pd.DataFrame([{"rep_id": "R1", "name": "Ana", "team": "North",
+                                               "role": "field"}])}, progress=False)
+    with pytest.raises(ValueError, match=r"no team 'South' in the workbook \(teams: North\)"):
+        run_batch("rep_review", workbook=path, out=tmp_path, each="rep", team="South")
 
 
 def test_check_accepts_declared_values_and_none_where_allowed():

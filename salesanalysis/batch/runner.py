@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 
 from .. import cache, review
 from ..errors import SalesAnalysisError
+from ..team import members
 from ..workbook import open_workbook
 from .export import headline_kpis, to_html
 from .index import RUNS_FILE, collect_runs, write_index
@@ -63,24 +64,26 @@ def safe_name(text: str, *, limit: int = 80) -> str:
 
 
 def _members(wb, each: str, reps, team) -> list[tuple[str, str]]:
-    """(id, name) of every member to run for."""
-    table = review._reps(wb)
-    if each == "rep":
-        sellers = table[table["role"].notna()] if reps is None else table
+    """(id, name) of every member to run for: every seller or selling team, or the
+    reps named in ``reps``; ``team`` narrows either."""
+    if each == "team":
+        teams = sorted(members(wb)["team"].dropna().unique())
         if team is not None:
-            sellers = sellers[sellers["team"] == team]
-        if reps is not None:
-            unknown = sorted(set(reps) - set(table["rep_id"]))
-            if unknown:
-                raise BatchError(f"unknown rep(s): {', '.join(map(str, unknown))}")
-            sellers = sellers[sellers["rep_id"].isin(reps)]
-        return [(r.rep_id, r.name) for r in sellers.itertuples()]
-    teams = sorted(table.loc[table["role"].notna(), "team"].dropna().unique())
+            if team not in teams:
+                raise BatchError(f"no team {team!r}; teams: {', '.join(teams)}")
+            teams = [team]
+        return [(t, t) for t in teams]
+    if reps is None:
+        people = members(wb, team=team)  # an unknown team fails naming the teams
+        return list(zip(people["rep_id"], people["name"]))
+    table = review._reps(wb)
+    unknown = sorted(set(reps) - set(table["rep_id"]))
+    if unknown:
+        raise BatchError(f"unknown rep(s): {', '.join(map(str, unknown))}")
+    chosen = table[table["rep_id"].isin(reps)]
     if team is not None:
-        if team not in teams:
-            raise BatchError(f"no team {team!r}; teams: {', '.join(teams)}")
-        teams = [team]
-    return [(t, t) for t in teams]
+        chosen = chosen[chosen["team"] == team]
+    return list(zip(chosen["rep_id"], chosen["name"]))
 
 
 def plan_runs(notebook, *, workbook, out, each: str | None = None, reps=None, team=None,
