@@ -32,10 +32,10 @@ def header(workbook, *, title: str, subject: str, period: str) -> HTML:
 
 def format_value(value, unit: str) -> str:
     """A number as a sales manager reads it: 12,300 · 42% · 35 days."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
-        return ""
     if isinstance(value, str):
         return value
+    if pd.isna(value):
+        return ""
     if unit == "ratio":
         return f"{value:.1%}"
     if unit in ("currency", "currency/day"):

@@ -22,7 +22,7 @@ from .errors import SalesAnalysisError
 from .kpi.periods import period_bounds
 from .kpi.registry import REGISTRY, missing
 from . import review
-from .review import _reps, _stalled, next_period, team_scorecard
+from .review import _stalled, next_period, team_scorecard
 
 __all__ = ["RULES_FILE", "Rule", "load_rules", "evidence", "findings", "proposed_actions",
            "prepare"]
@@ -107,21 +107,19 @@ def _evidence(workbook, *, period: str, kpis: tuple[str, ...]) -> pd.DataFrame:
     extra = [n for n in kpis if n not in SPECIAL and n not in set(card["kpi"])
              and not missing(workbook, kpi.get(n).columns)]
     if extra:
-        more = kpi.scorecard(workbook, scope="rep", period=period, kpis=extra)
-        more.insert(2, "team", more["scope_id"].map(_reps(workbook).set_index("rep_id")["team"]))
-        card = pd.concat([card, more], ignore_index=True)
+        card = pd.concat([card, review.rep_scorecard(workbook, period=period, kpis=extra)],
+                         ignore_index=True)
     card = card.rename(columns={"scope_id": "rep"})
     specials = _special_evidence(workbook, period, card[["rep", "team"]].drop_duplicates())
     card = pd.concat([card, specials], ignore_index=True)
-    card["team_median"] = card.groupby(["team", "kpi"])["actual"].transform("median")
+    card = review.with_team_median(card)
     return card[card["kpi"].isin(kpis)].reset_index(drop=True)
 
 
 def _special_evidence(workbook, period: str, reps: pd.DataFrame) -> pd.DataFrame:
-    kind, first, last = period_bounds(period)
     rows = []
     if not missing(workbook, kpi.get("prospecting_cv").columns):
-        end = min(last, kpi.data_date(workbook))
+        end = review.period_end(workbook, period)
         flow = kpi.prospecting_consistency(workbook, by="rep", end=end)
         rows.append(reps.merge(flow, on="rep").assign(
             kpi="sawtooth", actual=lambda f: f["sawtooth"].astype(float),

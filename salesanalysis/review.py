@@ -16,7 +16,7 @@ from .kpi.engine import divide
 from .kpi.registry import missing
 from .kpi.periods import period_bounds, period_label, shift_period, truncate
 
-__all__ = ["closed_period", "next_period", "rep_info", "headline", "activity_against_plan",
+__all__ = ["closed_period", "next_period", "period_end", "with_team_median", "rep_scorecard", "rep_info", "headline", "activity_against_plan",
            "against_plan", "plan_for_next", "pipeline_due", "order_book_review",
            "deals_to_disqualify", "slipped", "attainment_trend", "attainment_summary",
            "team_scorecard", "prepare"]
@@ -34,10 +34,6 @@ def closed_period(workbook, *, kind: str = "month") -> str:
 def next_period(period: str) -> str:
     kind, first, _ = period_bounds(period)
     return period_label(shift_period(first, kind, 1), kind)
-
-
-def _window(period: str) -> tuple[str, pd.Timestamp, pd.Timestamp]:
-    return period_bounds(period)
 
 
 def _one(frame: pd.DataFrame, rep: str, column: str = "rep") -> pd.DataFrame:
@@ -59,29 +55,37 @@ def rep_info(workbook, *, rep: str) -> dict:
     return row.iloc[0].to_dict()
 
 
+def with_team_median(card: pd.DataFrame) -> pd.DataFrame:
+    """``card`` (rows per rep and KPI, with ``team``) with the median ``actual`` of
+    each rep's team for the same KPI."""
+    return card.assign(team_median=card.groupby(["team", "kpi"])["actual"].transform("median"))
+
+
+def rep_scorecard(workbook, *, period: str, kpis=None) -> pd.DataFrame:
+    """The scorecard of every rep for ``period`` (``kpis`` as for
+    :func:`~salesanalysis.kpi.scorecard`), with each rep's team."""
+    card = kpi.scorecard(workbook, scope="rep", period=period, kpis=kpis)
+    card.insert(2, "team", card["scope_id"].map(_reps(workbook).set_index("rep_id")["team"]))
+    return card
+
+
 @cached
 def team_scorecard(workbook, *, period: str) -> pd.DataFrame:
-    """The scorecard of every rep for ``period``, with each rep's team."""
-    card = kpi.scorecard(workbook, scope="rep", period=period)
-    teams = _reps(workbook).set_index("rep_id")["team"]
-    card.insert(2, "team", card["scope_id"].map(teams))
-    return card
+    """The headline scorecard of every rep for ``period``, with each rep's team and
+    its median."""
+    return with_team_median(rep_scorecard(workbook, period=period))
 
 
 def headline(workbook, *, rep: str, period: str) -> pd.DataFrame:
     """The rep's headline KPIs for the period against target, previous period, same
     period last year and the median of the rep's team."""
-    card = team_scorecard(workbook, period=period)
-    team = rep_info(workbook, rep=rep)["team"]
-    medians = card[card["team"] == team].groupby("kpi")["actual"].median()
-    out = _one(card, rep, "scope_id")
-    out["team_median"] = out["kpi"].map(medians).astype(float)
-    return out
+    rep_info(workbook, rep=rep)  # an unknown rep fails clearly
+    return _one(team_scorecard(workbook, period=period), rep, "scope_id")
 
 
 @cached
 def _activity_plan(workbook, *, period: str) -> pd.DataFrame:
-    kind, first, last = _window(period)
+    kind, first, last = period_bounds(period)
     return kpi.compute(workbook, PLAN_KPIS, by=["rep", "activity_type"], start=first, end=last)
 
 
@@ -99,7 +103,7 @@ def activity_against_plan(workbook, *, rep: str, period: str) -> pd.DataFrame:
 
 @cached
 def _against_plan(workbook, *, period: str) -> pd.DataFrame:
-    kind, first, last = _window(period)
+    kind, first, last = period_bounds(period)
     metrics = [m for m in TARGET_METRICS if not missing(workbook, kpi.get(m).columns)]
     goals = pd.concat([kpi.targets(workbook, metric=m, by="rep", labels=[period])
                        .assign(metric=m) for m in metrics], ignore_index=True)
@@ -140,7 +144,7 @@ def plan_for_next(workbook, *, rep: str, period: str) -> pd.DataFrame:
 
 @cached
 def _pipeline_due(workbook, *, period: str) -> pd.DataFrame:
-    kind, first, last = _window(period)
+    kind, first, last = period_bounds(period)
     as_of = min(first - pd.Timedelta(days=1), kpi.data_date(workbook))
     state = kpi.state_at(workbook, as_of)
     due = state.filter(state.is_open & (state.expected_close >= first.to_pydatetime())
@@ -158,14 +162,15 @@ def pipeline_due(workbook, *, rep: str, period: str) -> pd.DataFrame:
     return _one(_pipeline_due(workbook, period=period), rep, "rep_id").drop(columns="rep_id")
 
 
-def _end_of(period: str, workbook) -> pd.Timestamp:
-    return min(_window(period)[2], kpi.data_date(workbook))
+def period_end(workbook, period: str) -> pd.Timestamp:
+    """The last day of ``period``, or the data date while the period is still running."""
+    return min(period_bounds(period)[2], kpi.data_date(workbook))
 
 
 @cached
 def _order_book(workbook, *, period: str) -> pd.DataFrame:
-    kind, first, last = _window(period)
-    as_of = _end_of(period, workbook)
+    kind, first, last = period_bounds(period)
+    as_of = period_end(workbook, period)
     parts = [kpi.order_book(workbook, by="rep", as_of=as_of).drop(columns="as_of"),
              kpi.open_pipeline(workbook, by="rep", as_of=as_of).drop(columns="as_of"),
              kpi.forecast_deviation(workbook, by="rep", period=kind, start=first, end=last)
@@ -191,7 +196,7 @@ def order_book_review(workbook, *, rep: str, period: str) -> pd.DataFrame:
 
 @cached
 def _stalled(workbook, *, period: str) -> pd.DataFrame:
-    deals = kpi.stalled_deals(workbook, as_of=_end_of(period, workbook))
+    deals = kpi.stalled_deals(workbook, as_of=period_end(workbook, period))
     customers = workbook.table("customers").select("customer_id", customer="name").to_pandas()
     deals = deals.merge(customers, on="customer_id", how="left")
     return deals[deals["disqualify"]]
@@ -208,7 +213,7 @@ def deals_to_disqualify(workbook, *, rep: str, period: str) -> pd.DataFrame:
 
 @cached
 def _slipped(workbook, *, period: str) -> pd.DataFrame:
-    kind, first, last = _window(period)
+    kind, first, last = period_bounds(period)
     return kpi.slipped_deals(workbook, start=first, end=last)
 
 
@@ -219,7 +224,7 @@ def slipped(workbook, *, rep: str, period: str) -> pd.DataFrame:
 
 @cached
 def _attainment(workbook, *, period: str, months: int) -> pd.DataFrame:
-    kind, first, last = _window(period)
+    kind, first, last = period_bounds(period)
     start = shift_period(truncate(last, "month"), "month", 1 - months)
     return kpi.attainment(workbook, metric="revenue", by="rep", period="month", start=start,
                           end=last)
@@ -233,7 +238,7 @@ def attainment_trend(workbook, *, rep: str, period: str, months: int = 12) -> pd
 def attainment_summary(workbook, *, rep: str, period: str) -> pd.DataFrame:
     """Revenue against target for the period, the quarter to date and the year to date
     (months up to the period's end)."""
-    kind, first, last = _window(period)
+    kind, first, last = period_bounds(period)
     monthly = attainment_trend(workbook, rep=rep, period=period, months=12)
     rows = []
     for name, since in (("period", first), ("quarter to date", truncate(last, "quarter")),

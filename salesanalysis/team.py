@@ -13,7 +13,7 @@ from .cache import cached
 from .kpi.engine import divide
 from .kpi.periods import period_bounds, period_label, shift_period, truncate
 from .kpi.results import targets
-from .review import _reps
+from .review import _reps, period_end
 
 __all__ = ["members", "trend", "ranking", "coverage", "pipeline_against_target",
            "disqualify", "slippage", "consistency", "weekly_prospects", "referral_conversion"]
@@ -29,7 +29,7 @@ def members(workbook, *, team: str | None = None) -> pd.DataFrame:
             raise ValueError(f"no team {team!r} in the workbook (teams: "
                              f"{', '.join(sorted(reps['team'].dropna().unique()))})")
         reps = reps[reps["team"] == team]
-    sellers = reps[reps["role"].notna()] if "role" in reps else reps
+    sellers = reps[reps["role"].notna()]
     return sellers[["rep_id", "name", "team", "department"]].reset_index(drop=True)
 
 
@@ -63,7 +63,7 @@ def trend(workbook, *, metric: str, level: str = "team", grain: str = "month", p
                           for m, s in zip(frame[level], frame["period_start"])]
     frame = frame[frame["period_start"] >= first].reset_index(drop=True)
     spec = kpi.get(metric)
-    if spec.is_ratio or grain == "week" or level not in ("rep", "team", "department"):
+    if spec.is_ratio or grain == "week":
         frame["target"] = float("nan")
     else:
         goals = targets(workbook, metric=metric, by=level,
@@ -98,14 +98,14 @@ def ranking(workbook, *, metric: str, period: str, team: str | None = None) -> p
 def coverage(workbook, *, period: str, team: str | None = None) -> pd.DataFrame:
     """Pipeline coverage per rep of the quarter holding the end of ``period``: what
     remains to win against the open pipeline due in the quarter."""
-    as_of = min(period_bounds(period)[2], kpi.data_date(workbook))
+    as_of = period_end(workbook, period)
     return _keep(kpi.coverage(workbook, by="rep", as_of=as_of), workbook, team, "rep")
 
 
 def pipeline_against_target(workbook, *, period: str, team: str | None = None) -> pd.DataFrame:
     """Per rep at the end of ``period``: open and weighted pipeline against the revenue
     target of the quarter holding it."""
-    as_of = min(period_bounds(period)[2], kpi.data_date(workbook))
+    as_of = period_end(workbook, period)
     pipe = _keep(kpi.open_pipeline(workbook, by="rep", as_of=as_of), workbook, team, "rep")
     quarter = period_label(truncate(as_of, "quarter"), "quarter")
     goal = targets(workbook, metric="revenue", by="rep", labels=[quarter])
@@ -117,7 +117,7 @@ def pipeline_against_target(workbook, *, period: str, team: str | None = None) -
 
 def disqualify(workbook, *, period: str, team: str | None = None) -> pd.DataFrame:
     """The team's open deals to disqualify at the end of ``period``, with their reasons."""
-    as_of = min(period_bounds(period)[2], kpi.data_date(workbook))
+    as_of = period_end(workbook, period)
     people = members(workbook, team=team)
     deals = kpi.stalled_deals(workbook, as_of=as_of, rep=list(people["rep_id"]))
     deals = deals[deals["disqualify"]]
@@ -142,14 +142,14 @@ def consistency(workbook, *, period: str, team: str | None = None, weeks: int = 
                 ) -> pd.DataFrame:
     """Weekly prospecting per rep over ``weeks`` weeks to the end of ``period``: mean,
     coefficient of variation, weeks below the floor and the sawtooth flag."""
-    end = min(period_bounds(period)[2], kpi.data_date(workbook))
+    end = period_end(workbook, period)
     frame = kpi.prospecting_consistency(workbook, by="rep", end=end, weeks=weeks)
     return _keep(frame, workbook, team, "rep")
 
 
 def weekly_prospects(workbook, *, rep: str, period: str, weeks: int = 26) -> pd.DataFrame:
     """One rep's new prospects per ISO week over the ``weeks`` weeks to ``period``'s end."""
-    end = min(period_bounds(period)[2], kpi.data_date(workbook))
+    end = period_end(workbook, period)
     last = truncate(end, "week")
     first = last - pd.Timedelta(weeks=weeks - 1)
     frame = kpi.new_prospects(workbook, by="rep", period="week", start=first,
