@@ -1,0 +1,327 @@
+"""Dimension localisation: the few dimension-value combinations that explain a gap.
+
+Each leaf (one row per combination of dimension values) has an observed value ``y`` and
+a baseline ``b`` it should have had:
+
+- additive KPI: ``y`` = actual, ``b`` = expected;
+- ratio KPI: ``y`` = actual numerator, ``b`` = actual denominator x expected ratio, so that a
+  change of mix (denominators moving) is not taken for a change of rate.
+
+A root cause is a combination (``territory=West & segment=SMB``) under which every leaf
+moved from its baseline by the same proportion while the leaves around it did not. The
+search is a forward selection on a score test: for a candidate ``e`` with observed ``Y``,
+baseline ``B`` and noise variance ``V`` summed over its leaves, ``(Y - B)^2 / V`` is large
+only for a combination that moved as a whole. A parent of the true cause scores less
+(its unaffected leaves dilute the move but add their noise, the ripple effect), a child
+scores less (it carries only part of the move), so the most specific complete combination
+wins. Each chosen cause's leaves are rebased to its fitted proportion before the next
+step; selection stops when nothing left is surprising beyond noise. The noise model
+``V = phi * b^p`` is fitted to the leaves (``p`` near 1 for counts, 2 for multiplicative
+noise), so no threshold depends on the unit of the KPI. Deterministic: ties are broken
+by layer, then by the order of dimensions and values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["localise", "Localisation"]
+
+
+@dataclass(frozen=True)
+class _Cuboid:
+    dims: tuple[str, ...]
+    codes: np.ndarray  # leaf -> element code
+    size: int
+    values: list  # element code -> tuple of dimension values
+
+
+@dataclass
+class Localisation:
+    """Result of :func:`localise`: ``causes`` ranked, one row per combination."""
+
+    causes: pd.DataFrame
+    kind: str
+    dims: list[str]
+    gap: float
+    noise: dict = field(default_factory=dict)
+
+    def combinations(self) -> list[dict[str, object]]:
+        """Each cause as ``{dimension: value}``."""
+        return list(self.causes["where"])
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        shown = self.causes.drop(columns=["where"])
+        return (f"<p>Gap {escape(f'{self.gap:,.4g}')}: {len(shown)} cause(s)</p>"
+                + shown.to_html(index=False, float_format=lambda v: f"{v:,.4g}"))
+
+
+def _leaf_arrays(leaves, kind, actual, expected, prior):
+    """Observed ``y``, baseline ``b`` and the variance of pure counting noise per leaf."""
+    if kind == "sum":
+        y = leaves[actual].to_numpy(float)
+        b = leaves[expected].to_numpy(float)
+        return y, b, np.abs(b)
+    (an, ad), (en, ed) = actual, expected
+    y = leaves[an].to_numpy(float)
+    den = leaves[ad].to_numpy(float)
+    e_num = leaves[en].to_numpy(float)
+    e_den = leaves[ed].to_numpy(float)
+    overall = e_num.sum() / e_den.sum() if e_den.sum() > 0 else y.sum() / max(den.sum(), 1)
+    # a leaf's expected rate from a tiny expected denominator is unreliable (1 of 1 is
+    # not a 100% rate): shrink it towards the overall rate by ``prior`` pseudo-units
+    rate = (e_num + prior * overall) / (e_den + prior)
+    binomial = den * np.clip(rate * (1 - rate), 1e-4, None)
+    return y, den * rate, binomial
+
+
+def _cuboids(leaves, dims, max_layer):
+    codes = {}
+    labels = {}
+    for d in dims:
+        c, u = pd.factorize(leaves[d], sort=True)
+        codes[d], labels[d] = c.astype(np.int64), list(u)
+    out = []
+    for layer in range(1, max_layer + 1):
+        for combo in combinations(dims, layer):
+            code = np.zeros(len(leaves), np.int64)
+            for d in combo:
+                code = code * len(labels[d]) + codes[d]
+            used, dense = np.unique(code, return_inverse=True)
+            values = []
+            for u in used:
+                parts = []
+                for d in reversed(combo):
+                    u, r = divmod(int(u), len(labels[d]))
+                    parts.append(labels[d][r])
+                values.append(tuple(reversed(parts)))
+            out.append(_Cuboid(combo, dense.astype(np.int64), len(used), values))
+    return out
+
+
+def _noise_model(y, b, unit):
+    """Fit ``Var(y) = c1 * unit + c2 * b^2`` (counting noise plus proportional noise) on
+    binned medians of the squared residuals, so that the moved leaves do not count."""
+    keep = b > 0
+    if keep.sum() < 10:
+        return 1.0, 0.0
+    bb, uu, r2 = b[keep], unit[keep], (y[keep] - b[keep]) ** 2
+    order = np.argsort(bb, kind="stable")
+    bins = np.array_split(order, min(10, max(2, keep.sum() // 20)))
+    x = np.array([np.median(bb[i]) for i in bins])
+    u = np.array([np.median(uu[i]) for i in bins])
+    # the median of a squared normal residual is 0.455 times its variance
+    v = np.maximum(np.array([np.median(r2[i]) for i in bins]) / 0.455, (1e-3 * x) ** 2)
+    # least squares in relative terms, coefficients kept non-negative
+    design = np.column_stack([u / v, x ** 2 / v])
+    fits = [np.linalg.lstsq(design, np.ones(len(x)), rcond=None)[0]]
+    fits += [np.where(np.arange(2) == k, design[:, k].sum() / (design[:, k] ** 2).sum(), 0.0)
+             for k in range(2)]
+    fits = [f for f in fits if (f >= 0).all() and f.sum() > 0]
+    best = min(fits, key=lambda f: np.sum((design @ f - 1) ** 2))
+    return float(best[0]), float(best[1])
+
+
+def localise(leaves: pd.DataFrame, *, dims, kind: str = "sum", actual="actual",
+             expected="expected", max_layer: int = 3, max_causes: int = 5,
+             threshold: float = 30.0, min_share: float = 0.02, dilution: float = 0.6,
+             prior: float = 1.0) -> Localisation:
+    """Find the smallest set of dimension-value combinations that explains a KPI's gap.
+
+    Parameters
+    ----------
+    leaves : DataFrame
+        One row per leaf, with the ``dims`` columns and the value columns.
+    dims : list of str
+        Dimensions to search over.
+    kind : "sum" or "ratio"
+        ``sum``: ``actual`` and ``expected`` name one column each. ``ratio``: each names a
+        ``(numerator, denominator)`` pair of columns; the KPI of a set of leaves is
+        sum(numerator) / sum(denominator).
+    max_layer : int
+        Most dimensions combined in one cause.
+    max_causes : int
+        Most causes reported.
+    threshold : float
+        How surprising (score test, in units of chi-square with one degree of freedom) a
+        combination must be to count as a cause.
+
+    Returns
+    -------
+    Localisation
+        ``causes`` has one row per cause: ``cause`` (text), ``where`` (dict), ``actual``,
+        ``expected``, ``deviation``, ``share`` of the gap, ``score``.
+    """
+    dims = list(dims)
+    y, b0, unit = _leaf_arrays(leaves, kind, actual, expected, prior)
+    cuboids = _cuboids(leaves, dims, max_layer)
+    counting, proportional = _noise_model(y, b0, unit)
+    if kind == "ratio":
+        # numerators are counts: binomial noise is there whatever the fit says
+        counting = max(counting, 1.0)
+    variance = counting * unit + proportional * b0 ** 2
+    # weight of a leaf in the efficient score; a leaf without a baseline cannot move by a
+    # proportion and carries none
+    weight = np.where((b0 > 0) & (variance > 0), b0 / np.where(variance > 0, variance, 1), 0.0)
+    # a cause must move the KPI by a material part of all the movement seen along one
+    # dimension, or a surprising but negligible blip would be reported
+    material = min_share * max(np.abs(np.bincount(c.codes, y - b0, c.size)).sum()
+                               for c in cuboids if len(c.dims) == 1)
+    search = _Search(y, b0, weight, material, threshold)
+    picks = search.forward(cuboids, max_causes)
+    picks = _generalise(picks, cuboids, y, b0, dilution)
+    picks = search.prune(picks)
+    return _result(picks, leaves, kind, actual, expected, dims, y, b0, counting, proportional)
+
+
+@dataclass
+class _Pick:
+    cuboid: _Cuboid
+    code: int
+    inside: np.ndarray
+    score: float = 0.0
+
+    def where(self):
+        return dict(zip(self.cuboid.dims, self.cuboid.values[self.code]))
+
+
+@dataclass
+class _Search:
+    y: np.ndarray
+    b0: np.ndarray
+    weight: np.ndarray
+    material: float
+    threshold: float
+
+    def rebased(self, picks):
+        """Baseline with each pick's leaves moved by the pick's fitted proportion."""
+        base = self.b0.copy()
+        for pick in picks:
+            base[pick.inside] *= self.factor(pick.inside, base)
+        return base
+
+    def factor(self, inside, base):
+        s1 = ((self.y - base) * self.weight)[inside].sum()
+        s2 = (base * self.weight)[inside].sum()
+        return 1 + s1 / s2 if s2 > 0 else 1.0
+
+    def score(self, inside, base):
+        s1 = ((self.y - base) * self.weight)[inside].sum()
+        s2 = (base * self.weight)[inside].sum()
+        moved = abs((self.y - base)[inside].sum())
+        return s1 * s1 / s2 if s2 > 0 and moved >= self.material else 0.0
+
+    def forward(self, cuboids, max_causes):
+        """Greedy: the most surprising combination, rebased, then the next."""
+        y, weight = self.y, self.weight
+        base = self.b0.copy()
+        covered = np.zeros(len(y), bool)
+        picks = []
+        for _ in range(max_causes):
+            best = None
+            for cub in cuboids:
+                s1 = np.bincount(cub.codes, (y - base) * weight, cub.size)
+                s2 = np.bincount(cub.codes, base * weight, cub.size)
+                moved = np.abs(np.bincount(cub.codes, y - base, cub.size))
+                hit = np.bincount(cub.codes, covered, cub.size) > 0
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    score = np.where((s2 > 0) & ~hit & (moved >= self.material),
+                                     s1 ** 2 / s2, 0.0)
+                j = int(np.argmax(score))
+                if best is None or score[j] > best[0] * (1 + 1e-9):
+                    best = (float(score[j]), cub, j)
+            if best is None or best[0] < self.threshold:
+                break
+            score, cub, j = best
+            pick = _Pick(cub, j, cub.codes == j, score)
+            base[pick.inside] *= self.factor(pick.inside, base)
+            covered |= pick.inside
+            picks.append(pick)
+        return picks
+
+    def prune(self, picks):
+        """Drop picks no longer surprising once the others are accounted for."""
+        kept = list(picks)
+        changed = True
+        while changed:
+            changed = False
+            for pick in sorted(kept, key=lambda p: p.score):
+                others = [p for p in kept if p is not pick]
+                pick.score = self.score(pick.inside, self.rebased(others))
+                if pick.score < self.threshold:
+                    kept.remove(pick)
+                    changed = True
+                    break
+        return sorted(kept, key=lambda p: -p.score)
+
+
+def _generalise(picks, cuboids, y, b0, dilution):
+    """Replace a pick by its most general ancestor that moved almost as much in relative
+    terms: the ancestor then covers the pick's siblings that moved with it. A true cause's
+    parent is diluted by the unaffected siblings (its relative move is the cause's share
+    of the parent), so it stays as it is."""
+    by_dims = {c.dims: c for c in cuboids}
+    out = []
+    for pick in picks:
+        if any(p.inside[pick.inside].all() for p in out):
+            continue  # absorbed by an ancestor already chosen
+        first = int(np.flatnonzero(pick.inside)[0])
+        rel = _relative_move(pick.inside, y, b0)
+        best = pick
+        for layer in range(1, len(pick.cuboid.dims)):
+            for sub in combinations(pick.cuboid.dims, layer):
+                cub = by_dims[sub]
+                inside = cub.codes == cub.codes[first]
+                moved = _relative_move(inside, y, b0)
+                if rel and moved / rel >= dilution and (
+                        best is pick or len(sub) < len(best.cuboid.dims)):
+                    best = _Pick(cub, int(cub.codes[first]), inside, pick.score)
+            if best is not pick:
+                break
+        out = [p for p in out if not best.inside[p.inside].all()]
+        out.append(best)
+    return out
+
+
+def _relative_move(inside, y, b0):
+    base = b0[inside].sum()
+    return (y[inside].sum() - base) / base if base > 0 else 0.0
+
+
+def _kpi(leaves, inside, kind, cols):
+    if kind == "sum":
+        return float(leaves.loc[inside, cols].sum())
+    num, den = (float(leaves.loc[inside, c].sum()) for c in cols)
+    return num / den if den else float("nan")
+
+
+def _result(picks, leaves, kind, actual, expected, dims, y, b0, counting, proportional):
+    everything = np.ones(len(leaves), bool)
+    gap = _kpi(leaves, everything, kind, actual) - _kpi(leaves, everything, kind, expected)
+    rows = []
+    for pick in picks:
+        where, inside = pick.where(), pick.inside
+        a, e = _kpi(leaves, inside, kind, actual), _kpi(leaves, inside, kind, expected)
+        # contribution to the gap: the total with only this cause's leaves at baseline
+        moved = float(y[inside].sum() - b0[inside].sum())
+        if kind == "sum":
+            contribution = moved
+        else:
+            den = leaves[actual[1]].to_numpy(float).sum()
+            contribution = moved / den if den else float("nan")
+        rows.append({
+            "cause": " & ".join(f"{d}={v}" for d, v in where.items()),
+            "where": where, "actual": a, "expected": e, "deviation": a - e,
+            "contribution": contribution,
+            "share": contribution / gap if gap else float("nan"),
+            "score": pick.score,
+        })
+    causes = pd.DataFrame(rows, columns=["cause", "where", "actual", "expected", "deviation",
+                                         "contribution", "share", "score"])
+    return Localisation(causes, kind, dims, gap, {"counting": counting, "proportional": proportional})
