@@ -1,0 +1,336 @@
+"""Driver trees: split the change of a KPI exactly among the drivers that make it.
+
+A :class:`Tree` says how a KPI is made of other numbers: a product (revenue = activities x
+offers per activity x win rate x revenue per win), a sum, or a ratio. :func:`decompose`
+turns a baseline and an actual value of every base number into one effect per driver;
+the effects add up exactly to the change of the KPI.
+
+Methods:
+
+- ``lmdi``: additive LMDI-I (log-mean Divisia), the default when no value is negative.
+  Zeros take the exact limits instead of a small substitute: when the KPI was zero and
+  is not (a new segment), the drivers that were zero share the whole actual value; when
+  it fell to zero (a lost segment, a driver that fell to zero), the drivers now zero
+  share the whole baseline value.
+- ``shapley``: the exact Shapley value of each driver (every order of switching drivers
+  from baseline to actual, averaged); any signs, up to 12 drivers.
+
+Across segments, :func:`mix_rate` splits a ratio KPI into mix (weights moving between
+segments) and rate (the ratio moving within them), :func:`price_volume_mix` splits
+revenue into volume, mix and price, and :func:`driver_matrix` gives a segment x driver
+table whose rows and columns both add up to the gap.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from itertools import product as cartesian
+from typing import Mapping, Sequence, Union
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Tree", "REVENUE", "PROSPECTING", "decompose", "mix_rate", "price_volume_mix",
+           "driver_matrix", "METHODS"]
+
+METHODS = ("auto", "lmdi", "shapley")
+KINDS = ("product", "sum", "ratio")
+MAX_SHAPLEY = 12
+
+
+@dataclass(frozen=True)
+class Tree:
+    """A KPI as the product, sum or ratio (first / second) of its parts.
+
+    A part is the name of a base number or another :class:`Tree`. ``label`` names the
+    driver in bridges and tables. ``equals`` names the base number the tree's value is
+    (revenue for a product of ratios that telescopes to revenue), which still has a value
+    where a ratio of the tree does not (no activities, yet revenue).
+    """
+
+    label: str
+    kind: str
+    parts: Sequence[Union[str, "Tree"]]
+    equals: str | None = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"Tree {self.label!r}: kind must be one of {', '.join(KINDS)}; "
+                             f"got {self.kind!r}")
+        if self.kind == "ratio" and len(self.parts) != 2:
+            raise ValueError(f"Tree {self.label!r}: a ratio has two parts (numerator, "
+                             f"denominator); got {len(self.parts)}")
+        if not self.parts:
+            raise ValueError(f"Tree {self.label!r} has no parts")
+
+    def names(self) -> list[str]:
+        """The base numbers the tree needs."""
+        out = []
+        for part in self.parts:
+            for name in (part.names() if isinstance(part, Tree) else [part]):
+                if name not in out:
+                    out.append(name)
+        return out
+
+    def labels(self) -> list[str]:
+        """One label per part: the drivers of a decomposition."""
+        return [p.label if isinstance(p, Tree) else p for p in self.parts]
+
+    def part_values(self, values: Mapping[str, float]) -> np.ndarray:
+        return np.array([p.value(values) if isinstance(p, Tree) else float(values[p])
+                         for p in self.parts], float)
+
+    def value(self, values: Mapping[str, float]) -> float:
+        """The KPI from the base numbers in ``values``."""
+        return _combine(self.kind, self.part_values(values), self.label)
+
+
+def _combine(kind, x, label="the tree"):
+    if kind == "sum":
+        return float(x.sum())
+    if kind == "product":
+        return float(np.prod(x))
+    if x[1] == 0:
+        raise ZeroDivisionError(f"{label}: the denominator is zero")
+    return float(x[0] / x[1])
+
+
+def _ratio(label, numerator, denominator):
+    return Tree(label, "ratio", [numerator, denominator])
+
+
+#: revenue = activities x offers per activity x win rate x revenue per win
+REVENUE = Tree("Revenue", "product", [
+    "activities",
+    _ratio("Offers per activity", "offers", "activities"),
+    _ratio("Win rate", "wins", "offers"),
+    _ratio("Revenue per win", "revenue", "wins"),
+], equals="revenue")
+#: offers = activities x unique prospects per activity x offers per prospect
+PROSPECTING = Tree("Offers", "product", [
+    "activities",
+    _ratio("Prospects per activity", "unique_prospects", "activities"),
+    _ratio("Offers per prospect", "offers", "unique_prospects"),
+], equals="offers")
+
+
+def _logmean(a, b):
+    if abs(a - b) <= 1e-9 * max(a, b):  # the limit; the formula would divide 0 by 0
+        return (a + b) / 2
+    return (a - b) / (math.log(a) - math.log(b))
+
+
+def _lmdi(x0, x1):
+    """Additive LMDI-I effects of the factors of a product, zeros at their limits."""
+    v0, v1 = float(np.prod(x0)), float(np.prod(x1))
+    if v0 == 0 and v1 == 0:
+        return np.zeros(len(x0))
+    if v0 == 0:  # new: the factors that were zero bring the whole actual value
+        zero = x0 == 0
+        return np.where(zero, v1 / zero.sum(), 0.0)
+    if v1 == 0:  # lost: the factors now zero take away the whole baseline value
+        zero = x1 == 0
+        return np.where(zero, -v0 / zero.sum(), 0.0)
+    return _logmean(v1, v0) * np.log(x1 / x0)
+
+
+def _shapley(kind, x0, x1, label):
+    n = len(x0)
+    if n > MAX_SHAPLEY:
+        raise ValueError(f"{label}: Shapley decomposition takes at most {MAX_SHAPLEY} drivers; "
+                         f"got {n}")
+    values = {}
+    for mask in cartesian((0, 1), repeat=n):
+        values[mask] = _combine(kind, np.where(np.array(mask, bool), x1, x0), label)
+    weights = [math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n)
+               for s in range(n)]
+    effects = np.zeros(n)
+    for mask, value in values.items():
+        for k in range(n):
+            if mask[k]:
+                without = mask[:k] + (0,) + mask[k + 1:]
+                effects[k] += weights[sum(mask) - 1] * (value - values[without])
+    return effects
+
+
+def _split(tree, x0, x1, method):
+    if tree.kind == "sum":
+        return x1 - x0
+    if method == "auto":
+        method = "lmdi" if (x0 >= 0).all() and (x1 >= 0).all() else "shapley"
+    if method == "shapley":
+        return _shapley(tree.kind, x0, x1, tree.label)
+    if (x0 < 0).any() or (x1 < 0).any():
+        raise ValueError(f"{tree.label}: LMDI needs values that are not negative; "
+                         f"use method='shapley'")
+    if tree.kind == "ratio":
+        if x0[1] == 0 or x1[1] == 0:
+            raise ZeroDivisionError(f"{tree.label}: the denominator is zero")
+        return _lmdi(np.array([x0[0], 1 / x0[1]]), np.array([x1[0], 1 / x1[1]]))
+    return _lmdi(x0, x1)
+
+
+def _effects(tree, baseline, actual, method, expand, prefix=""):
+    x0, x1 = tree.part_values(baseline), tree.part_values(actual)
+    effects = _split(tree, x0, x1, method)
+    out = {}
+    for part, label, effect in zip(tree.parts, tree.labels(), effects):
+        if expand and isinstance(part, Tree):
+            inner = _effects(part, baseline, actual, method, expand, f"{prefix}{label} › ")
+            total = sum(inner.values())
+            # the part's effect is shared as its own change is: exact, since
+            # the inner effects add up to that change
+            for name, value in inner.items():
+                out[name] = effect * value / total if total else 0.0
+        else:
+            out[prefix + label] = float(effect)
+    return out
+
+
+def decompose(tree: Tree, baseline: Mapping[str, float], actual: Mapping[str, float], *,
+              method: str = "auto", expand: bool = False) -> pd.Series:
+    """Split ``tree.value(actual) - tree.value(baseline)`` among the tree's drivers.
+
+    Parameters
+    ----------
+    tree : Tree
+        How the KPI is made, for example :data:`REVENUE`.
+    baseline, actual : mapping of str to float
+        Every base number the tree names (``tree.names()``), before and after.
+    method : "auto", "lmdi" or "shapley"
+        ``auto`` uses LMDI when no value is negative, Shapley otherwise.
+    expand : bool
+        Also split the effect of a driver that is itself a tree among its parts.
+
+    Returns
+    -------
+    Series
+        One effect per driver, in the KPI's unit; they add up to the change.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    for side, values in (("baseline", baseline), ("actual", actual)):
+        missing = [n for n in tree.names() if n not in values]
+        if missing:
+            raise KeyError(f"{side} lacks {', '.join(missing)} (the tree {tree.label!r} "
+                           f"needs {', '.join(tree.names())})")
+    effects = _effects(tree, baseline, actual, method, expand)
+    return pd.Series(effects, name="effect", dtype=float).rename_axis("driver")
+
+
+def _aligned(baseline, actual, by, columns):
+    missing = [c for c in [by, *columns] if c not in baseline or c not in actual]
+    if missing:
+        raise KeyError(f"both frames need the columns {', '.join([by, *columns])}; "
+                       f"missing {', '.join(missing)}")
+    for name, frame in (("baseline", baseline), ("actual", actual)):
+        if frame[by].duplicated().any():
+            dup = frame.loc[frame[by].duplicated(), by].iloc[0]
+            raise ValueError(f"{name} has more than one row for {by}={dup!r}")
+    both = pd.merge(baseline[[by, *columns]], actual[[by, *columns]], on=by, how="outer",
+                    suffixes=("_before", "_after"), sort=True)
+    return both.fillna({f"{c}_{s}": 0.0 for c in columns for s in ("before", "after")})
+
+
+def mix_rate(baseline: pd.DataFrame, actual: pd.DataFrame, *, by: str, numerator: str,
+             denominator: str) -> pd.DataFrame:
+    """Split the change of a ratio KPI across segments into mix and rate.
+
+    The KPI is sum(numerator) / sum(denominator) = sum over segments of weight x rate, with
+    weight = the segment's share of the denominator. Per segment, ``rate`` is the average
+    weight x the change of its rate, and ``mix`` is the change of its weight x how far its
+    average rate is above the overall average rate. A new or lost segment has no rate
+    change. ``mix + rate`` summed over segments is exactly the change of the KPI.
+
+    Returns one row per segment: ``weight_before/after``, ``rate_before/after``, ``mix``,
+    ``rate``, ``total``.
+    """
+    both = _aligned(baseline, actual, by, [numerator, denominator])
+    n0, n1 = both[f"{numerator}_before"], both[f"{numerator}_after"]
+    d0, d1 = both[f"{denominator}_before"], both[f"{denominator}_after"]
+    if d0.sum() == 0 or d1.sum() == 0:
+        raise ZeroDivisionError(f"the total {denominator} is zero before or after")
+    w0, w1 = d0 / d0.sum(), d1 / d1.sum()
+    r0 = (n0 / d0.where(d0 != 0)).astype(float)
+    r1 = (n1 / d1.where(d1 != 0)).astype(float)
+    r0, r1 = r0.fillna(r1).fillna(0.0), r1.fillna(r0).fillna(0.0)
+    overall = (n0.sum() / d0.sum() + n1.sum() / d1.sum()) / 2
+    out = pd.DataFrame({by: both[by], "weight_before": w0, "weight_after": w1,
+                        "rate_before": r0, "rate_after": r1})
+    out["mix"] = (w1 - w0) * ((r0 + r1) / 2 - overall)
+    out["rate"] = (w0 + w1) / 2 * (r1 - r0)
+    out["total"] = out["mix"] + out["rate"]
+    return out
+
+
+def price_volume_mix(baseline: pd.DataFrame, actual: pd.DataFrame, *, by: str,
+                     quantity: str, revenue: str) -> pd.DataFrame:
+    """Split the change of revenue across products or segments into volume, mix and price.
+
+    ``volume``: the change of total quantity, spread as the baseline shares, at baseline
+    prices; ``mix``: the change of each segment's share of the actual total quantity at its
+    baseline price; ``price``: the actual quantity x the change of price. A new segment's
+    revenue is all mix (it has no baseline price). Each row adds up to the segment's change
+    of revenue, so the whole table adds up to the total change; the mix column sums to
+    the effect of selling more of the dearer or the cheaper segments.
+    """
+    both = _aligned(baseline, actual, by, [quantity, revenue])
+    q0, q1 = both[f"{quantity}_before"], both[f"{quantity}_after"]
+    v0, v1 = both[f"{revenue}_before"], both[f"{revenue}_after"]
+    if q0.sum() == 0 or q1.sum() == 0:
+        raise ZeroDivisionError(f"the total {quantity} is zero before or after")
+    p0 = (v0 / q0.where(q0 != 0)).astype(float)
+    p1 = (v1 / q1.where(q1 != 0)).astype(float)
+    p0, p1 = p0.fillna(p1).fillna(0.0), p1.fillna(p0).fillna(0.0)
+    total0, total1 = q0.sum(), q1.sum()
+    w0, w1 = q0 / total0, q1 / total1
+    out = pd.DataFrame({by: both[by], "quantity_before": q0, "quantity_after": q1,
+                        "price_before": p0, "price_after": p1})
+    out["volume"] = (total1 - total0) * w0 * p0
+    out["mix"] = total1 * (w1 - w0) * p0
+    out["price"] = q1 * (p1 - p0)
+    out["total"] = out["volume"] + out["mix"] + out["price"]
+    return out
+
+
+def driver_matrix(tree: Tree, baseline: pd.DataFrame, actual: pd.DataFrame, *, by: str,
+                  method: str = "auto") -> pd.DataFrame:
+    """Segment x driver effects for an additive KPI (such as revenue) made by ``tree``.
+
+    Each frame has one row per segment and a column per base number of the tree. Each
+    row is that segment's change split by :func:`decompose`; a segment missing from one
+    side counts as zero there (a new or lost segment). Where a ratio of the tree does not
+    exist on one side (no activities), the segment's whole change goes to the first driver,
+    the volume. Rows add up to each segment's change, columns to each driver's effect,
+    and the whole table to the total change.
+    """
+    both = _aligned(baseline, actual, by, tree.names())
+    rows = []
+    for _, row in both.iterrows():
+        before = {n: row[f"{n}_before"] for n in tree.names()}
+        after = {n: row[f"{n}_after"] for n in tree.names()}
+        effects = _segment_effects(tree, before, after, method)
+        rows.append({by: row[by], **effects})
+    out = pd.DataFrame(rows).set_index(by)
+    out["total"] = out.sum(axis=1)
+    return out
+
+
+def _segment_effects(tree, before, after, method):
+    try:
+        return decompose(tree, before, after, method=method).to_dict()
+    except ZeroDivisionError:
+        # a segment with no activity on one side: its ratios do not exist, so the
+        # whole change is volume (the first driver)
+        change = _safe_value(tree, after) - _safe_value(tree, before)
+        return {label: (change if i == 0 else 0.0) for i, label in enumerate(tree.labels())}
+
+
+def _safe_value(tree, values):
+    if tree.equals is not None:
+        return float(values[tree.equals])
+    try:
+        return tree.value(values)
+    except ZeroDivisionError:
+        return 0.0
