@@ -23,11 +23,14 @@ by layer, then by the order of dimensions and values.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
 import pandas as pd
+
+from ..errors import SalesAnalysisError
 
 __all__ = ["localise", "Localisation"]
 
@@ -60,6 +63,57 @@ class Localisation:
         shown = self.causes.drop(columns=["where"])
         return (f"<p>Gap {escape(f'{self.gap:,.4g}')}: {len(shown)} cause(s)</p>"
                 + shown.to_html(index=False, float_format=lambda v: f"{v:,.4g}"))
+
+
+def _chance_level(p):
+    """The chi-square(1) value exceeded with probability ``p``: z^2 with erfc(z/√2) = p."""
+    low, high = 0.0, 40.0
+    for _ in range(100):
+        mid = (low + high) / 2
+        low, high = (mid, high) if math.erfc(mid / math.sqrt(2)) > p else (low, mid)
+    return low * low
+
+
+def _value_columns(kind, actual, expected):
+    if kind == "sum":
+        return [actual, expected]
+    pairs = [actual, expected]
+    if not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in pairs):
+        raise ValueError("kind='ratio' needs actual and expected as (numerator, denominator) "
+                         f"column pairs; got actual={actual!r}, expected={expected!r}")
+    return [c for p in pairs for c in p]
+
+
+def _checked(leaves, dims, kind, actual, expected, max_layer):
+    """The leaves with missing dimension values named; every bad value reported at once."""
+    if kind not in ("sum", "ratio"):
+        raise ValueError(f"kind must be 'sum' or 'ratio'; got {kind!r}")
+    if not dims:
+        raise ValueError("dims must name at least one dimension column")
+    if not isinstance(max_layer, int) or max_layer < 1:
+        raise ValueError(f"max_layer must be a whole number of at least 1; got {max_layer!r}")
+    values = _value_columns(kind, actual, expected)
+    absent = [c for c in [*dims, *values] if c not in leaves.columns]
+    if absent:
+        raise KeyError(f"leaves lack the column(s) {', '.join(map(repr, absent))}; "
+                       f"they have {', '.join(map(repr, leaves.columns))}")
+    problems = []
+    for c in values:
+        column = pd.to_numeric(leaves[c], errors="coerce")
+        bad = column.isna() | ~np.isfinite(column.fillna(0)) | (column < 0)
+        for row in np.flatnonzero(bad.to_numpy())[:20]:
+            value = leaves[c].iloc[row]
+            value = value.item() if isinstance(value, np.generic) else value
+            problems.append(f"row {row}, column {c!r}: {value!r} is not a number of zero "
+                            "or more")
+        if bad.sum() > 20:
+            problems.append(f"... and {bad.sum() - 20} more in column {c!r}")
+    if problems:
+        raise SalesAnalysisError("the leaves have bad values:\n" + "\n".join(problems))
+    out = leaves[[*dims]].astype(object).where(leaves[dims].notna(), "(missing)")
+    for c in values:
+        out[c] = pd.to_numeric(leaves[c]).astype(float)
+    return out.reset_index(drop=True)
 
 
 def _leaf_arrays(leaves, kind, actual, expected, prior):
@@ -130,7 +184,7 @@ def _noise_model(y, b, unit):
 
 def localise(leaves: pd.DataFrame, *, dims, kind: str = "sum", actual="actual",
              expected="expected", max_layer: int = 3, max_causes: int = 5,
-             threshold: float = 30.0, min_share: float = 0.02, dilution: float = 0.6,
+             threshold: float | None = None, min_share: float = 0.02, dilution: float = 0.6,
              prior: float = 1.0) -> Localisation:
     """Find the smallest set of dimension-value combinations that explains a KPI's gap.
 
@@ -148,9 +202,19 @@ def localise(leaves: pd.DataFrame, *, dims, kind: str = "sum", actual="actual",
         Most dimensions combined in one cause.
     max_causes : int
         Most causes reported.
-    threshold : float
+    threshold : float, optional
         How surprising (score test, in units of chi-square with one degree of freedom) a
-        combination must be to count as a cause.
+        combination must be to count as a cause. By default, the level that chance alone
+        reaches with 1% probability among all the combinations searched (Bonferroni).
+    min_share : float
+        Least movement of a cause, as a share of all the movement seen along the dimension
+        that moved most, so that a surprising but negligible blip is not reported.
+    dilution : float
+        A cause is widened to its most general ancestor whose relative move is at least
+        this share of its own: the siblings moved with it.
+    prior : float
+        Ratio KPI: pseudo-denominator that shrinks a leaf's expected ratio towards the
+        overall one (1 of 1 expected is not a sure 100%).
 
     Returns
     -------
@@ -159,6 +223,7 @@ def localise(leaves: pd.DataFrame, *, dims, kind: str = "sum", actual="actual",
         ``expected``, ``deviation``, ``share`` of the gap, ``score``.
     """
     dims = list(dims)
+    leaves = _checked(leaves, dims, kind, actual, expected, max_layer)
     y, b0, unit = _leaf_arrays(leaves, kind, actual, expected, prior)
     cuboids = _cuboids(leaves, dims, max_layer)
     counting, proportional = _noise_model(y, b0, unit)
@@ -173,9 +238,11 @@ def localise(leaves: pd.DataFrame, *, dims, kind: str = "sum", actual="actual",
     # dimension, or a surprising but negligible blip would be reported
     material = min_share * max(np.abs(np.bincount(c.codes, y - b0, c.size)).sum()
                                for c in cuboids if len(c.dims) == 1)
+    if threshold is None:
+        threshold = _chance_level(0.01 / sum(c.size for c in cuboids))
     search = _Search(y, b0, weight, material, threshold)
     picks = search.forward(cuboids, max_causes)
-    picks = _generalise(picks, cuboids, y, b0, dilution)
+    picks = search.generalise(picks, cuboids, dilution)
     picks = search.prune(picks)
     return _result(picks, leaves, kind, actual, expected, dims, y, b0, counting, proportional)
 
@@ -221,7 +288,6 @@ class _Search:
         """Greedy: the most surprising combination, rebased, then the next."""
         y, weight = self.y, self.weight
         base = self.b0.copy()
-        covered = np.zeros(len(y), bool)
         picks = []
         for _ in range(max_causes):
             best = None
@@ -229,9 +295,8 @@ class _Search:
                 s1 = np.bincount(cub.codes, (y - base) * weight, cub.size)
                 s2 = np.bincount(cub.codes, base * weight, cub.size)
                 moved = np.abs(np.bincount(cub.codes, y - base, cub.size))
-                hit = np.bincount(cub.codes, covered, cub.size) > 0
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    score = np.where((s2 > 0) & ~hit & (moved >= self.material),
+                    score = np.where((s2 > 0) & (moved >= self.material),
                                      s1 ** 2 / s2, 0.0)
                 j = int(np.argmax(score))
                 if best is None or score[j] > best[0] * (1 + 1e-9):
@@ -241,9 +306,45 @@ class _Search:
             score, cub, j = best
             pick = _Pick(cub, j, cub.codes == j, score)
             base[pick.inside] *= self.factor(pick.inside, base)
-            covered |= pick.inside
             picks.append(pick)
         return picks
+
+    def generalise(self, picks, cuboids, dilution):
+        """Replace a pick by its most general ancestor that moved almost as much in
+        relative terms: the ancestor then covers the pick's siblings that moved with it.
+        A true cause's parent is diluted by the siblings that did not move (its relative
+        move is the cause's share of the parent), so the cause stays as it is."""
+        by_dims = {c.dims: c for c in cuboids}
+        out = []
+        for pick in picks:
+            if any(p.inside[pick.inside].all() for p in out):
+                continue  # absorbed by an ancestor already chosen
+            first = int(np.flatnonzero(pick.inside)[0])
+            best = pick
+            for layer in range(1, len(pick.cuboid.dims)):
+                ratios = {}
+                for sub in combinations(pick.cuboid.dims, layer):
+                    cub = by_dims[sub]
+                    inside = cub.codes == cub.codes[first]
+                    # the other causes outside this ancestor are accounted for first
+                    base = self.rebased([p for p in picks if p is not pick
+                                         and not inside[p.inside].all()])
+                    own = self.relative_move(pick.inside, base)
+                    if own:
+                        ratios[sub] = (self.relative_move(inside, base) / own, inside)
+                if ratios:
+                    sub, (ratio, inside) = max(ratios.items(), key=lambda kv: kv[1][0])
+                    if ratio >= dilution:
+                        best = _Pick(by_dims[sub], int(by_dims[sub].codes[first]), inside,
+                                     pick.score)
+                        break
+            out = [p for p in out if not best.inside[p.inside].all()]
+            out.append(best)
+        return out
+
+    def relative_move(self, inside, base):
+        expected = base[inside].sum()
+        return (self.y[inside].sum() - expected) / expected if expected > 0 else 0.0
 
     def prune(self, picks):
         """Drop picks no longer surprising once the others are accounted for."""
@@ -259,39 +360,6 @@ class _Search:
                     changed = True
                     break
         return sorted(kept, key=lambda p: -p.score)
-
-
-def _generalise(picks, cuboids, y, b0, dilution):
-    """Replace a pick by its most general ancestor that moved almost as much in relative
-    terms: the ancestor then covers the pick's siblings that moved with it. A true cause's
-    parent is diluted by the unaffected siblings (its relative move is the cause's share
-    of the parent), so it stays as it is."""
-    by_dims = {c.dims: c for c in cuboids}
-    out = []
-    for pick in picks:
-        if any(p.inside[pick.inside].all() for p in out):
-            continue  # absorbed by an ancestor already chosen
-        first = int(np.flatnonzero(pick.inside)[0])
-        rel = _relative_move(pick.inside, y, b0)
-        best = pick
-        for layer in range(1, len(pick.cuboid.dims)):
-            for sub in combinations(pick.cuboid.dims, layer):
-                cub = by_dims[sub]
-                inside = cub.codes == cub.codes[first]
-                moved = _relative_move(inside, y, b0)
-                if rel and moved / rel >= dilution and (
-                        best is pick or len(sub) < len(best.cuboid.dims)):
-                    best = _Pick(cub, int(cub.codes[first]), inside, pick.score)
-            if best is not pick:
-                break
-        out = [p for p in out if not best.inside[p.inside].all()]
-        out.append(best)
-    return out
-
-
-def _relative_move(inside, y, b0):
-    base = b0[inside].sum()
-    return (y[inside].sum() - base) / base if base > 0 else 0.0
 
 
 def _kpi(leaves, inside, kind, cols):
