@@ -20,7 +20,7 @@ referral_star
     are won: the best referral conversion and share of pipeline from referrals.
 win_rate_collapse
     A field rep whose Mid-Market deals closing in one quarter (the second-last
-    full quarter of the range) are almost all lost (4% won).
+    full quarter of the range) are all lost.
 stalled_pipeline
     A field rep who lets deals drift: 60% of the deals that should have closed
     stay open past their expected close date, mostly with no next step or an
@@ -266,7 +266,7 @@ def generate(*, reps: int = 24, weeks: int = 104, seed: int = 0, start: str = "2
     close_q = pd.PeriodIndex(pd.DatetimeIndex(close_at), freq="Q")
     in_collapse = ((o_rep == p["win_rate_collapse"]) & (o_seg == SEGMENTS.index(COLLAPSE_SEGMENT))
                    & (close_q == collapse_q))
-    p_win = np.where(in_collapse, 0.04, p_win)
+    p_win = np.where(in_collapse, 0.0, p_win)
     closes = close_at <= data_date.to_datetime64()
     stalled = (o_rep == p["stalled_pipeline"]) & closes & (rng.random(n_opp) < 0.6)
     closes &= ~stalled
@@ -489,9 +489,10 @@ def _orders_and_feedback(rng, opps, won, o_cust, cust_territory, data_date, reps
     survey = d[rng.random(len(d)) < 0.35]
     score = np.clip(np.round(rng.normal(8.2, 1.3, len(survey)) - 1.5 * late[survey]), 1, 10)
     complain = d[rng.random(len(d)) < np.where(late[d], 0.10, 0.03)]
-    # East's complaints ramp up over the last 26 weeks
+    # East's complaints ramp up over the last 26 weeks, about its deliveries of the last year
     ramp_weeks = np.arange(26)
-    east = np.flatnonzero(cust_territory[o_cust[w]] == "East")
+    recent = delivered_known & (delivered >= end - np.timedelta64(364, "D").astype("timedelta64[us]"))
+    east = np.flatnonzero((cust_territory[o_cust[w]] == "East") & recent)
     lam = (ramp_weeks + 1) / 26 * 3.0 * reps / 24
     n_east = rng.poisson(lam)
     east_pick = east[rng.integers(0, max(len(east), 1), n_east.sum())] if len(east) else []

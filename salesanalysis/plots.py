@@ -14,7 +14,7 @@ import pandas as pd
 import seaborn as sns
 
 __all__ = ["set_theme", "trend", "against_target", "ranking", "weekly_prospecting",
-           "waterfall", "completeness", "UNIT_LABELS"]
+           "waterfall", "completeness", "gap_bridge", "gap_segments", "UNIT_LABELS"]
 
 ACTUAL, TARGET, MUTED, HIGHLIGHT, BAD = "#2f6690", "#d1495b", "#9db4c0", "#edae49", "#d1495b"
 UNIT_LABELS = {
@@ -207,3 +207,39 @@ def completeness(data: pd.DataFrame, *, table: str = "table", column: str = "col
 
 
 trend.__doc__ = trend.__doc__.format(ax=_DOC_AX)
+
+
+def gap_bridge(explanation, *, ax=None):
+    """The bridge of a :class:`~salesanalysis.gap.GapExplanation`: the baseline, one step
+    per driver, the actual value."""
+    first = f"{explanation.baseline_period} ({explanation.against.replace('_', ' ')})"
+    last = f"{explanation.period} actual"
+    steps = pd.DataFrame({
+        "step": [first, *explanation.bridge["driver"], last],
+        "value": [explanation.baseline, *explanation.bridge["effect"], explanation.actual]})
+    return waterfall(steps, totals=(first, last), unit=explanation.unit, ax=ax,
+                     title=f"{explanation.label} of {explanation.scope}: from "
+                           f"{explanation.baseline_period} to {explanation.period} by driver")
+
+
+def gap_segments(explanation, *, ax=None):
+    """The segments that explain a gap, each with its part of the gap; red where it adds
+    to the gap, blue where it offsets it."""
+    frame = explanation.segments
+    ax = _axes(ax, size=(8, max(2.0, 0.4 * len(frame) + 1)))
+    if frame.empty:
+        ax.text(0.5, 0.5, "No segment stands out from chance", ha="center", va="center",
+                transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
+    same = np.sign(frame["contribution"]) == np.sign(explanation.gap)
+    ax.barh(frame["cause"].str.replace("=", ": ").str.replace(" & ", ", "),
+            frame["contribution"], color=np.where(same, BAD, ACTUAL))
+    ax.axvline(0, color=MUTED, linewidth=1)
+    ax.axvline(explanation.gap, color=MUTED, linestyle=":", label="whole gap")
+    ax.legend(frameon=False, fontsize="small", loc="lower right")
+    ax.invert_yaxis()
+    ax.set_xlabel(_unit_label(explanation.unit, "part of the gap"))
+    _format_axis(ax.xaxis, explanation.unit)
+    ax.set_title(f"Where the {explanation.label.lower()} gap comes from")
+    return ax

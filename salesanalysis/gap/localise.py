@@ -116,12 +116,14 @@ def _checked(leaves, dims, kind, actual, expected, max_layer):
     return out.reset_index(drop=True)
 
 
-def _leaf_arrays(leaves, kind, actual, expected, prior):
-    """Observed ``y``, baseline ``b`` and the variance of pure counting noise per leaf."""
+def _leaf_arrays(leaves, kind, actual, expected, prior, observed):
+    """Per leaf: observed ``y``, baseline ``b``, and the counting variance as
+    ``q * baseline + extra``. ``observed``: the baseline was counted too (another period),
+    so its own noise adds to the actual value's."""
     if kind == "sum":
         y = leaves[actual].to_numpy(float)
         b = leaves[expected].to_numpy(float)
-        return y, b, np.abs(b)
+        return y, b, np.ones(len(y)), (y if observed else np.zeros(len(y)))
     (an, ad), (en, ed) = actual, expected
     y = leaves[an].to_numpy(float)
     den = leaves[ad].to_numpy(float)
@@ -131,8 +133,10 @@ def _leaf_arrays(leaves, kind, actual, expected, prior):
     # a leaf's expected rate from a tiny expected denominator is unreliable (1 of 1 is
     # not a 100% rate): shrink it towards the overall rate by ``prior`` pseudo-units
     rate = (e_num + prior * overall) / (e_den + prior)
-    binomial = den * np.clip(rate * (1 - rate), 1e-4, None)
-    return y, den * rate, binomial
+    q = np.clip(1 - rate, 1e-4, None)  # binomial: den x rate x (1 - rate) per den x rate
+    if observed:  # the expected rate's own sampling variance, scaled to this denominator
+        q = q * (1 + den / (e_den + prior))
+    return y, den * rate, q, np.zeros(len(y))
 
 
 def _cuboids(leaves, dims, max_layer):
@@ -141,6 +145,8 @@ def _cuboids(leaves, dims, max_layer):
     for d in dims:
         c, u = pd.factorize(leaves[d], sort=True)
         codes[d], labels[d] = c.astype(np.int64), list(u)
+    # a dimension with one value is the whole scope: it explains nothing
+    dims = [d for d in dims if len(labels[d]) > 1]
     out = []
     for layer in range(1, max_layer + 1):
         for combo in combinations(dims, layer):
@@ -159,11 +165,16 @@ def _cuboids(leaves, dims, max_layer):
     return out
 
 
-def _noise_model(y, b, unit):
+def _noise_model(y, b, unit, counts):
     """Fit ``Var(y) = c1 * unit + c2 * b^2`` (counting noise plus proportional noise) on
-    binned medians of the squared residuals, so that the moved leaves do not count."""
+    binned medians of the squared residuals, so that the moved leaves do not count.
+    Counts have at least their counting noise (``c1 >= 1``); with too few leaves to fit
+    two variances, counts have just that and amounts the better of the one-term fits."""
     keep = b > 0
-    if keep.sum() < 10:
+    few = keep.sum() < 50
+    if counts and few:
+        return 1.0, 0.0
+    if keep.sum() < 2:
         return 1.0, 0.0
     bb, uu, r2 = b[keep], unit[keep], (y[keep] - b[keep]) ** 2
     order = np.argsort(bb, kind="stable")
@@ -174,18 +185,19 @@ def _noise_model(y, b, unit):
     v = np.maximum(np.array([np.median(r2[i]) for i in bins]) / 0.455, (1e-3 * x) ** 2)
     # least squares in relative terms, coefficients kept non-negative
     design = np.column_stack([u / v, x ** 2 / v])
-    fits = [np.linalg.lstsq(design, np.ones(len(x)), rcond=None)[0]]
+    fits = [] if few else [np.linalg.lstsq(design, np.ones(len(x)), rcond=None)[0]]
     fits += [np.where(np.arange(2) == k, design[:, k].sum() / (design[:, k] ** 2).sum(), 0.0)
              for k in range(2)]
     fits = [f for f in fits if (f >= 0).all() and f.sum() > 0]
     best = min(fits, key=lambda f: np.sum((design @ f - 1) ** 2))
-    return float(best[0]), float(best[1])
+    return (max(float(best[0]), 1.0) if counts else float(best[0])), float(best[1])
 
 
 def localise(leaves: pd.DataFrame, *, dims, kind: str = "sum", actual="actual",
              expected="expected", max_layer: int = 3, max_causes: int = 5,
              threshold: float | None = None, min_share: float = 0.02, dilution: float = 0.6,
-             prior: float = 1.0) -> Localisation:
+             prior: float = 1.0, observed_baseline: bool = False,
+             counts: bool | None = None) -> Localisation:
     """Find the smallest set of dimension-value combinations that explains a KPI's gap.
 
     Parameters
@@ -215,6 +227,12 @@ def localise(leaves: pd.DataFrame, *, dims, kind: str = "sum", actual="actual",
     prior : float
         Ratio KPI: pseudo-denominator that shrinks a leaf's expected ratio towards the
         overall one (1 of 1 expected is not a sure 100%).
+    observed_baseline : bool
+        The expected values were counted in another period, not forecast: their own
+        counting noise is added to the actual values'.
+    counts : bool, optional
+        The values are counts (deals, complaints), with at least their counting noise;
+        by default true for a ratio KPI and false for a sum (amounts).
 
     Returns
     -------
@@ -224,23 +242,22 @@ def localise(leaves: pd.DataFrame, *, dims, kind: str = "sum", actual="actual",
     """
     dims = list(dims)
     leaves = _checked(leaves, dims, kind, actual, expected, max_layer)
-    y, b0, unit = _leaf_arrays(leaves, kind, actual, expected, prior)
+    y, b0, q, extra = _leaf_arrays(leaves, kind, actual, expected, prior, observed_baseline)
     cuboids = _cuboids(leaves, dims, max_layer)
-    counting, proportional = _noise_model(y, b0, unit)
-    if kind == "ratio":
-        # numerators are counts: binomial noise is there whatever the fit says
-        counting = max(counting, 1.0)
-    variance = counting * unit + proportional * b0 ** 2
-    # weight of a leaf in the efficient score; a leaf without a baseline cannot move by a
-    # proportion and carries none
-    weight = np.where((b0 > 0) & (variance > 0), b0 / np.where(variance > 0, variance, 1), 0.0)
+    counts = kind == "ratio" if counts is None else counts
+    counting, proportional = _noise_model(y, b0, q * b0 + extra, counts)
+    # weight of a leaf in the efficient score for a common proportional move; its limit
+    # at a zero baseline counts a new leaf like a count on its own
+    spread = counting * q + proportional * b0
+    weight = np.where(spread > 0, 1 / np.where(spread > 0, spread, 1), 0.0)
     # a cause must move the KPI by a material part of all the movement seen along one
     # dimension, or a surprising but negligible blip would be reported
-    material = min_share * max(np.abs(np.bincount(c.codes, y - b0, c.size)).sum()
-                               for c in cuboids if len(c.dims) == 1)
+    material = min_share * max((np.abs(np.bincount(c.codes, y - b0, c.size)).sum()
+                                for c in cuboids if len(c.dims) == 1), default=0.0)
     if threshold is None:
         threshold = _chance_level(0.01 / sum(c.size for c in cuboids))
-    search = _Search(y, b0, weight, material, threshold)
+    search = _Search(y, b0, weight, (counting * q, counting * extra, proportional),
+                     material, threshold)
     picks = search.forward(cuboids, max_causes)
     picks = search.generalise(picks, cuboids, dilution)
     picks = search.prune(picks)
@@ -263,6 +280,7 @@ class _Search:
     y: np.ndarray
     b0: np.ndarray
     weight: np.ndarray
+    noise: tuple  # variance of a leaf = a * baseline + c + d * baseline^2
     material: float
     threshold: float
 
@@ -278,11 +296,17 @@ class _Search:
         s2 = (base * self.weight)[inside].sum()
         return 1 + s1 / s2 if s2 > 0 else 1.0
 
+    def variance(self, base):
+        """Of each leaf's deviation from ``base``: a cause's leaves rebased tenfold are
+        ten times as noisy."""
+        per_unit, fixed, proportional = self.noise
+        return self.weight ** 2 * (per_unit * base + fixed + proportional * base ** 2)
+
     def score(self, inside, base):
         s1 = ((self.y - base) * self.weight)[inside].sum()
-        s2 = (base * self.weight)[inside].sum()
+        var = self.variance(base)[inside].sum()
         moved = abs((self.y - base)[inside].sum())
-        return s1 * s1 / s2 if s2 > 0 and moved >= self.material else 0.0
+        return s1 * s1 / var if var > 0 and moved >= self.material else 0.0
 
     def forward(self, cuboids, max_causes):
         """Greedy: the most surprising combination, rebased, then the next."""
@@ -291,13 +315,14 @@ class _Search:
         picks = []
         for _ in range(max_causes):
             best = None
+            noise = self.variance(base)
             for cub in cuboids:
                 s1 = np.bincount(cub.codes, (y - base) * weight, cub.size)
-                s2 = np.bincount(cub.codes, base * weight, cub.size)
+                var = np.bincount(cub.codes, noise, cub.size)
                 moved = np.abs(np.bincount(cub.codes, y - base, cub.size))
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    score = np.where((s2 > 0) & (moved >= self.material),
-                                     s1 ** 2 / s2, 0.0)
+                    score = np.where((var > 0) & (moved >= self.material),
+                                     s1 ** 2 / var, 0.0)
                 j = int(np.argmax(score))
                 if best is None or score[j] > best[0] * (1 + 1e-9):
                     best = (float(score[j]), cub, j)
