@@ -43,6 +43,7 @@ class _Metric:
     bases: dict = field(default_factory=dict)
     # the KPI whose computation brings a ratio's numerator and denominator
     computed_by: str | None = None
+    dims: tuple = ("segment", "territory", "source")
 
     def columns(self) -> list[str]:
         return [self.value] if isinstance(self.value, str) else list(self.value)
@@ -63,7 +64,8 @@ METRICS = {
     "win_rate": _Metric("Win rate", "ratio", "ratio", ("deals_won", "deals_closed"),
                         computed_by="win_rate"),
     "complaints": _Metric("Complaints", "count", "sum", "complaints", _COMPLAINTS,
-                          {"orders": "orders", "complaints": "complaints"}),
+                          {"orders": "orders", "complaints": "complaints"},
+                          dims=("territory", "segment")),
 }
 
 
@@ -154,8 +156,7 @@ def _frame(workbook, columns, dims, first, last, reps, computed_by=None):
 
 
 def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
-                period: str, against: str = "previous",
-                dims=("segment", "territory", "source")) -> GapExplanation:
+                period: str, against: str = "previous", dims=None) -> GapExplanation:
     """Why ``metric`` of ``scope`` in ``period`` differs from its baseline.
 
     Parameters
@@ -170,9 +171,10 @@ def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
         A period label: ``2025``, ``2025-Q2``, ``2025-06`` or ``2025-W23``.
     against : {"target", "previous", "last_year"}
         The baseline. A target is spread over the segments as the previous period was.
-    dims : list of str
+    dims : list of str, optional
         Dimensions to search for the segments that explain the gap (see
-        ``kpi.DIMENSIONS``); ``source`` applies to deals only.
+        ``kpi.DIMENSIONS``); ``source`` applies to deals only. By default segment,
+        territory and source (complaints: territory and segment).
 
     Returns
     -------
@@ -182,14 +184,15 @@ def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
         raise ValueError(f"metric must be one of {', '.join(METRICS)}; got {metric!r}")
     if against not in COMPARISONS:
         raise ValueError(f"against must be one of {', '.join(COMPARISONS)}; got {against!r}")
-    dims = list(dims)
+    spec = METRICS[metric]
+    dims = list(spec.dims if dims is None else dims)
     if not dims:
         raise ValueError("dims must name at least one dimension")
-    spec = METRICS[metric]
     subject, reps = _scope_reps(workbook, scope)
     kind, base_label, b_first, b_last = _baseline_bounds(period, against)
     _, first, last = period_bounds(period)
     if against == "target":
+        target = _target(workbook, metric, period, reps)
         # the segments' expected values: the previous period's pattern, scaled to the target
         _, base_label, b_first, b_last = _baseline_bounds(period, "previous")
     leaves_now = _frame(workbook, spec.columns(), dims, first, last, reps, spec.computed_by)
@@ -199,7 +202,6 @@ def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
     leaves = leaves.fillna({c: 0 for c in leaves.columns if c not in dims})
     scale = 1.0
     if against == "target":
-        target = _target(workbook, metric, period, reps)
         before_total = leaves[f"{spec.value}_expected"].sum()
         scale = target / before_total if before_total else 0.0
         leaves[f"{spec.value}_expected"] *= scale
@@ -215,7 +217,7 @@ def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
                          expected=(f"{num}_expected", f"{den}_expected"), **SEARCH)
         actual_total = _divide(leaves[num].sum(), leaves[den].sum())
         baseline_total = _divide(leaves[f"{num}_expected"].sum(), leaves[f"{den}_expected"].sum())
-    bridge, matrix = _bridge(workbook, spec, dims[0], reps, (first, last), (b_first, b_last),
+    bridge, matrix = _bridge(workbook, spec, dims, reps, (first, last), (b_first, b_last),
                              scale, leaves)
     gap = actual_total - baseline_total
     segments = found.causes.assign(
@@ -243,13 +245,15 @@ def _target(workbook, metric, period, reps):
     return float(targets["target"].sum())
 
 
-def _bridge(workbook, spec, dim, reps, now, before, scale, leaves):
-    """Bridge by driver and the segment x driver table along ``dim``."""
+def _bridge(workbook, spec, dims, reps, now, before, scale, leaves):
+    """Bridge by driver, and the segment x driver table along the first of ``dims`` that
+    applies to every driver (``source`` does not apply to activities)."""
+    dim = dims[0]
     if spec.kind == "ratio":
         num, den = spec.value
-        table = mix_rate(leaves.groupby(dim, as_index=False)[[f"{num}_expected",
-                                                              f"{den}_expected"]].sum()
-                         .rename(columns={f"{num}_expected": num, f"{den}_expected": den}),
+        expected = {f"{num}_expected": num, f"{den}_expected": den}
+        table = mix_rate(leaves.groupby(dim, as_index=False)[list(expected)].sum()
+                         .rename(columns=expected),
                          leaves.groupby(dim, as_index=False)[[num, den]].sum(),
                          by=dim, numerator=num, denominator=den)
         bridge = pd.DataFrame({"driver": [f"Mix of {dim}", f"{spec.label} within each {dim}"],
@@ -258,23 +262,29 @@ def _bridge(workbook, spec, dim, reps, now, before, scale, leaves):
     if spec.tree is None:
         gap = leaves[spec.value].sum() - leaves[f"{spec.value}_expected"].sum()
         return pd.DataFrame({"driver": [spec.label], "effect": [gap]}), pd.DataFrame()
-    names = list(spec.bases.values())
-    frames = []
-    for first, last in (before, now):
-        frame = _frame(workbook, names, [dim], first, last, reps)
-        frames.append(frame.rename(columns={v: k for k, v in spec.bases.items()}))
+    for dim in [*dims, "rep"]:
+        try:
+            frames = [_tree_frame(workbook, spec, dim, first, last, reps)
+                      for first, last in (before, now)]
+            break
+        except ValueError:  # the dimension does not apply to one of the drivers
+            continue
     # against a target, the baseline is the previous period scaled by the volume driver
-    frames[0][spec.tree.names()[0]] *= scale
-    if spec.tree.equals:
-        frames[0][spec.tree.equals] *= scale
+    for name in {spec.tree.names()[0], spec.tree.equals} - {None}:
+        frames[0][name] *= scale
     totals = [f[spec.tree.names()].sum().to_dict() for f in frames]
     try:
         effects = decompose(spec.tree, totals[0], totals[1])
-    except ZeroDivisionError:
+    except ZeroDivisionError:  # no activity at all on one side: all of it is volume
         gap = totals[1][spec.tree.equals] - totals[0][spec.tree.equals]
         effects = pd.Series({spec.tree.labels()[0]: gap})
     bridge = effects.rename("effect").rename_axis("driver").reset_index()
     return bridge, driver_matrix(spec.tree, frames[0], frames[1], by=dim)
+
+
+def _tree_frame(workbook, spec, dim, first, last, reps):
+    frame = _frame(workbook, list(spec.bases.values()), [dim], first, last, reps)
+    return frame.rename(columns={v: k for k, v in spec.bases.items()})
 
 
 def _sentence(spec, cause, gap):
