@@ -21,6 +21,7 @@ demo: $(STAMP)
 	$(BIN)/salesanalysis info --workbook $(WORKBOOK)
 	rm -rf $(REPORTS)
 	$(RUN) rep_review --each rep
+	$(RUN) gap_analysis --each rep
 	$(RUN) team_trends
 	$(RUN) pipeline_health
 	$(RUN) data_quality
@@ -36,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/kpi.py
 	$(BIN)/python bench/batch.py
+	$(BIN)/python bench/rca.py
 
 clean:
 	rm -rf $(VENV) data reports

@@ -10,13 +10,15 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
+import unicodedata
 
 import pandas as pd
 from IPython.display import HTML, display
 
 from . import kpi
 
-__all__ = ["header", "table", "record", "KPIS_MIME", "format_value"]
+__all__ = ["header", "table", "record", "KPIS_MIME", "format_value", "safe_name", "report_link"]
 
 KPIS_MIME = "application/vnd.salesanalysis.kpis+json"
 
@@ -81,3 +83,17 @@ def record(**values) -> None:
                  float(v) if not isinstance(v, str) else v) for k, v in values.items()}
     json.dumps(clean)  # fail here, in the notebook, on a value that cannot be stored
     display({KPIS_MIME: clean, "text/plain": ""}, raw=True)
+
+
+def safe_name(text: str, *, limit: int = 80) -> str:
+    """A file name from any text: ASCII letters, digits, ``-`` and ``_`` only."""
+    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", ascii_text).strip("-_")[:limit].strip("-_")
+    return name or "report"
+
+
+def report_link(report: str, *, rep: str, name: str, period: str, text: str) -> HTML:
+    """A link to another report of the same batch run for this rep: batch runs write
+    ``<out>/<report>/<period>/<rep id and name>.html``."""
+    href = f"../../{report}/{safe_name(period)}/{safe_name(f'{rep} {name}')}.html"
+    return HTML(f'<p><a href="{html.escape(href)}">{html.escape(text)}</a></p>')

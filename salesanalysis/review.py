@@ -19,7 +19,7 @@ from .kpi.periods import period_bounds, period_label, shift_period, truncate
 __all__ = ["closed_period", "next_period", "period_end", "with_team_median", "rep_scorecard", "rep_info", "headline", "activity_against_plan",
            "against_plan", "plan_for_next", "pipeline_due", "order_book_review",
            "deals_to_disqualify", "slipped", "attainment_trend", "attainment_summary",
-           "team_scorecard", "prepare"]
+           "team_scorecard", "revenue_gap", "prepare"]
 
 TARGET_METRICS = ("revenue", "offers_submitted", "new_opportunities", "calls", "visits")
 PLAN_KPIS = ["scheduled", "done", "cancelled", "still_planned", "plan_completion"]
@@ -251,6 +251,21 @@ def attainment_summary(workbook, *, rep: str, period: str) -> pd.DataFrame:
     out["attainment"] = divide(out["actual"], out["target"])
     out["gap"] = out["actual"] - out["target"]
     return out
+
+
+def revenue_gap(workbook, *, rep: str, period: str, comparison: str = "previous"):
+    """Why the rep's revenue in ``period`` differs from target (from ``comparison`` where
+    the period has no target): :func:`salesanalysis.gap.explain_gap`."""
+    from .gap import explain_gap
+
+    try:
+        return explain_gap(workbook, metric="revenue", scope=rep, period=period,
+                           against="target")
+    except ValueError as exc:
+        if "no target" not in str(exc):
+            raise
+        return explain_gap(workbook, metric="revenue", scope=rep, period=period,
+                           against=comparison)
 
 
 def prepare(workbook, *, period: str) -> None:

@@ -11,6 +11,7 @@ import pytest
 import salesanalysis as sa
 from salesanalysis import demo, review
 from salesanalysis.batch import run_batch, safe_name
+from salesanalysis.gap import explain_gap
 from salesanalysis.cli import main
 
 HOSTILE = "<script>alert(1)</script>"
@@ -38,6 +39,8 @@ def reports(small_workbook, tmp_path_factory):
     for name in ("team_trends", "pipeline_health"):
         run_batch(name, workbook=small_workbook, out=out, period=PERIOD, progress=False)
     run_batch("data_quality", workbook=small_workbook, out=out, progress=False)
+    run_batch("gap_analysis", workbook=small_workbook, out=out, each="rep",
+              reps=["R001", "R002"], period=PERIOD, progress=False)
     return out
 
 
@@ -47,8 +50,8 @@ def _text(path):
 
 def test_every_report_runs_and_is_listed_with_its_outputs(reports):
     runs = pd.read_csv(reports / "runs.csv")
-    assert sorted(runs["notebook"].unique()) == ["data_quality", "pipeline_health",
-                                                 "rep_review", "team_trends"]
+    assert sorted(runs["notebook"].unique()) == ["data_quality", "gap_analysis",
+                                                 "pipeline_health", "rep_review", "team_trends"]
     assert (runs["status"] == "ok").all(), runs[["name", "error"]]
     for outputs in runs["outputs"]:
         kinds = {p.rsplit(".", 1)[-1] for p in outputs.split(";")}
@@ -72,6 +75,20 @@ def test_rep_review_html_has_the_five_points_and_the_rep_s_numbers(reports, smal
     assert len(found) and found["text"].iloc[0].replace("&", "&amp;") in page
     kpis = json.loads(_text(reports / "rep_review" / PERIOD / f"R002-{_name('R002', small_workbook)}.kpis.json"))
     assert kpis["revenue"] == pytest.approx(revenue)
+
+
+def test_gap_analysis_shows_the_rep_s_bridge_and_the_review_links_to_it(reports,
+                                                                        small_workbook):
+    name = f"R002-{_name('R002', small_workbook)}.html"
+    page = _text(reports / "gap_analysis" / PERIOD / name)
+    with sa.open_workbook(small_workbook, read_only=True) as wb:
+        gap = explain_gap(wb, metric="revenue", scope="R002", period=PERIOD, against="previous")
+    assert gap.headline() in page
+    for driver in gap.bridge["driver"]:
+        assert driver in page
+    assert "Bridge: from the baseline to the actual" in page
+    review_page = _text(reports / "rep_review" / PERIOD / name)
+    assert f'href="../../gap_analysis/{PERIOD}/{name}"' in review_page
 
 
 def _name(rep, path):

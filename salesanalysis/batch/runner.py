@@ -12,11 +12,9 @@ from __future__ import annotations
 import json
 import multiprocessing
 import multiprocessing.util
-import re
 import shutil
 import threading
 import time
-import unicodedata
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +25,7 @@ import papermill
 from tqdm.auto import tqdm
 
 from .. import cache, review
+from ..display import safe_name
 from ..errors import SalesAnalysisError
 from ..team import members
 from ..workbook import open_workbook
@@ -54,13 +53,6 @@ class Run:
     html: Path | None
     kpis: Path
     result: dict = field(default_factory=dict)
-
-
-def safe_name(text: str, *, limit: int = 80) -> str:
-    """A file name from any text: ASCII letters, digits, ``-`` and ``_`` only."""
-    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-    name = re.sub(r"[^A-Za-z0-9_-]+", "-", ascii_text).strip("-_")[:limit].strip("-_")
-    return name or "report"
 
 
 def _members(wb, each: str, reps, team) -> list[tuple[str, str]]:
@@ -99,9 +91,11 @@ def plan_runs(notebook, *, workbook, out, each: str | None = None, reps=None, te
     params["workbook"] = str(workbook)
     if each is not None and each not in EACH:
         raise ParameterError(f"each must be 'rep' or 'team', got {each!r}")
-    if each is not None and each not in spec:
-        raise ParameterError(f"{path.stem} has no {each!r} parameter; it cannot run "
-                             f"--each {each}")
+    # the parameter each run sets: the rep (or team), or the notebook's scope
+    target = each if each in spec else "scope" if each and "scope" in spec else None
+    if each is not None and target is None:
+        raise ParameterError(f"{path.stem} has no {each!r} or 'scope' parameter; it cannot "
+                             f"run --each {each}")
     if "period" in spec:
         params["period"] = period
     elif period is not None:
@@ -121,7 +115,7 @@ def plan_runs(notebook, *, workbook, out, each: str | None = None, reps=None, te
     for member, member_name in members:
         run_params = dict(params)
         if each:
-            run_params[each] = member
+            run_params[target] = member
         title = f"{member_name} ({member})" if each == "rep" else member_name
         name = safe_name(f"{member} {member_name}" if each == "rep" else member_name)
         stem, n = name, 2

@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 
 from .. import findings
+from ..gap.explain import COMPARISONS, METRICS
 from ..errors import SalesAnalysisError
 from ..kpi.periods import period_bounds
 from ..kpi.registry import REGISTRY
@@ -105,6 +106,15 @@ SPECS: dict[str, tuple[Param, ...]] = {
         Param("weeks", "int", 26, "weeks of prospecting history"),
     ),
     "data_quality": (_WORKBOOK,),
+    "gap_analysis": (
+        _WORKBOOK,
+        Param("scope", "str", None, "a rep id, a team, or None for the company", optional=True),
+        _PERIOD,
+        Param("comparison", "choice", "previous", "what the period is compared with",
+              choices=COMPARISONS),
+        Param("metric", "choice", "revenue", "the KPI whose gap is explained",
+              choices=tuple(METRICS)),
+    ),
 }
 
 

@@ -174,7 +174,8 @@ def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
     dims : list of str, optional
         Dimensions to search for the segments that explain the gap (see
         ``kpi.DIMENSIONS``); ``source`` applies to deals only. By default segment,
-        territory and source (complaints: territory and segment).
+        territory and source (complaints: territory and segment), and rep first for a
+        team or the company.
 
     Returns
     -------
@@ -185,10 +186,12 @@ def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
     if against not in COMPARISONS:
         raise ValueError(f"against must be one of {', '.join(COMPARISONS)}; got {against!r}")
     spec = METRICS[metric]
-    dims = list(spec.dims if dims is None else dims)
+    subject, reps = _scope_reps(workbook, scope)
+    if dims is None:
+        dims = (["rep"] if len(reps) > 1 else []) + list(spec.dims)
+    dims = list(dims)
     if not dims:
         raise ValueError("dims must name at least one dimension")
-    subject, reps = _scope_reps(workbook, scope)
     kind, base_label, b_first, b_last = _baseline_bounds(period, against)
     _, first, last = period_bounds(period)
     if against == "target":
