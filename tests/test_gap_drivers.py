@@ -250,3 +250,30 @@ def test_shapley_refuses_too_many_drivers():
     with pytest.raises(ValueError, match="at most 12"):
         decompose(product(drivers.MAX_SHAPLEY + 1), values([1] * 13), values([2] * 13),
                   method="shapley")
+
+
+def trees(depth=2):
+    """Random driver trees over base numbers x0..x5: products, sums and ratios, nested."""
+    names = st.sampled_from([f"x{i}" for i in range(6)])
+    if depth == 0:
+        return names
+    part = st.one_of(names, st.deferred(lambda: trees(depth - 1)))
+    return st.one_of(
+        st.builds(lambda parts: Tree("p", "product", parts), st.lists(part, min_size=1, max_size=4)),
+        st.builds(lambda parts: Tree("s", "sum", parts), st.lists(part, min_size=1, max_size=4)),
+        st.builds(lambda a, b: Tree("r", "ratio", [a, b]), part, part))
+
+
+@settings(max_examples=300, deadline=None)
+@given(trees(), st.lists(positive, min_size=6, max_size=6),
+       st.lists(positive, min_size=6, max_size=6), st.sampled_from(["auto", "shapley"]),
+       st.booleans())
+def test_random_trees_add_up_with_zeros(tree, x0, x1, method, expand):
+    before, after = values(x0), values(x1)
+    try:
+        change = tree.value(after) - tree.value(before)
+        effects = decompose(tree, before, after, method=method, expand=expand)
+    except ZeroDivisionError:
+        return  # a ratio of the tree does not exist: refused, not guessed
+    scale = max(abs(tree.value(after)), abs(tree.value(before)), *np.abs(effects), 1e-12)
+    assert close(effects.sum(), change, scale)

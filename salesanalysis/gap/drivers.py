@@ -182,9 +182,9 @@ def _effects(tree, baseline, actual, method, expand, prefix=""):
             # the part's effect is shared as its own change is: exact, since
             # the inner effects add up to that change
             for name, value in inner.items():
-                out[name] = effect * value / total if total else 0.0
-        else:
-            out[prefix + label] = float(effect)
+                out[name] = out.get(name, 0.0) + (effect * value / total if total else 0.0)
+        else:  # a part named twice (x times x) is one driver with both effects
+            out[prefix + label] = out.get(prefix + label, 0.0) + float(effect)
     return out
 
 
