@@ -149,28 +149,24 @@ def close(a, b, scale):
     return abs(a - b) <= 1e-9 * max(scale, 1e-12)
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.integers(1, 6).flatmap(lambda n: st.tuples(st.lists(positive, min_size=n, max_size=n),
-                                                     st.lists(positive, min_size=n, max_size=n))))
-def test_lmdi_effects_add_up_to_the_change(pair):
-    x0, x1 = pair
-    tree = product(len(x0))
-    v0, v1 = float(np.prod(x0)), float(np.prod(x1))
-    effects = decompose(tree, values(x0), values(x1), method="lmdi")
-    assert np.isfinite(effects).all()
-    assert close(effects.sum(), v1 - v0, max(abs(v0), abs(v1)))
+def factor_pairs(elements):
+    """The factors of a product of 1 to 6 drivers, before and after."""
+    return st.integers(1, 6).flatmap(
+        lambda n: st.tuples(*[st.lists(elements, min_size=n, max_size=n)] * 2))
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.integers(1, 6).flatmap(lambda n: st.tuples(st.lists(any_sign, min_size=n, max_size=n),
-                                                     st.lists(any_sign, min_size=n, max_size=n))))
-def test_shapley_effects_add_up_with_negative_values(pair):
-    x0, x1 = pair
-    tree = product(len(x0))
-    v0, v1 = float(np.prod(x0)), float(np.prod(x1))
-    effects = decompose(tree, values(x0), values(x1), method="shapley")
-    scale = max(abs(v0), abs(v1), *np.abs(effects))
-    assert close(effects.sum(), v1 - v0, scale)
+@pytest.mark.parametrize("method, elements", [("lmdi", positive), ("shapley", any_sign)])
+def test_product_effects_add_up_to_the_change(method, elements):
+    @settings(max_examples=300, deadline=None)
+    @given(factor_pairs(elements))
+    def check(pair):
+        x0, x1 = pair
+        v0, v1 = float(np.prod(x0)), float(np.prod(x1))
+        effects = decompose(product(len(x0)), values(x0), values(x1), method=method)
+        assert np.isfinite(effects).all()
+        assert close(effects.sum(), v1 - v0, max(abs(v0), abs(v1), *np.abs(effects)))
+
+    check()
 
 
 @settings(max_examples=200, deadline=None)
