@@ -80,6 +80,8 @@ def test_bad_arguments_say_what_is_allowed(wb):
         explain_gap(wb, period="2025-Q2", scope="Nobody")
     with pytest.raises(ValueError, match="no target for complaints in 2025-Q2; targets exist for"):
         explain_gap(wb, metric="complaints", period="2025-Q2", against="target")
+    with pytest.raises(ValueError, match="win_rate is a ratio without targets"):
+        explain_gap(wb, metric="win_rate", period="2025-Q2", against="target")
     with pytest.raises(ValueError, match="period must be a label"):
         explain_gap(wb, period="spring")
 

@@ -119,16 +119,17 @@ def _signed(value, unit):
 
 
 def _baseline_bounds(period, against):
-    kind, first, last = period_bounds(period)
+    """Label, first and last day of the period ``against`` names (``previous`` or
+    ``last_year``)."""
+    kind, first, _ = period_bounds(period)
     if against == "previous":
         start = shift_period(first, kind, -1)
-    elif against == "last_year":
-        start = first - pd.DateOffset(years=1) if kind != "week" else shift_period(first, kind, -52)
+    elif kind == "week":
+        start = shift_period(first, kind, -52)
     else:
-        return kind, period, first, last
+        start = first - pd.DateOffset(years=1)
     label = period_label(start, kind)
-    _, b_first, b_last = period_bounds(label)
-    return kind, label, b_first, b_last
+    return (label, *period_bounds(label)[1:])
 
 
 def _scope_reps(workbook, scope):
@@ -192,22 +193,22 @@ def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
     dims = list(dims)
     if not dims:
         raise ValueError("dims must name at least one dimension")
-    kind, base_label, b_first, b_last = _baseline_bounds(period, against)
     _, first, last = period_bounds(period)
-    if against == "target":
-        target = _target(workbook, metric, period, reps)
-        # the segments' expected values: the previous period's pattern, scaled to the target
-        _, base_label, b_first, b_last = _baseline_bounds(period, "previous")
-    leaves_now = _frame(workbook, spec.columns(), dims, first, last, reps, spec.computed_by)
-    leaves_before = _frame(workbook, spec.columns(), dims, b_first, b_last, reps,
-                           spec.computed_by)
-    leaves = leaves_now.merge(leaves_before, on=dims, how="outer", suffixes=("", "_expected"))
-    leaves = leaves.fillna({c: 0 for c in leaves.columns if c not in dims})
+    # against a target, the segments are expected to keep the previous period's pattern
+    base_label, b_first, b_last = _baseline_bounds(
+        period, "previous" if against == "target" else against)
+    leaves = _leaves(workbook, spec, dims, reps, (first, last), (b_first, b_last))
     scale = 1.0
     if against == "target":
-        before_total = leaves[f"{spec.value}_expected"].sum()
-        scale = target / before_total if before_total else 0.0
-        leaves[f"{spec.value}_expected"] *= scale
+        if spec.kind != "sum":
+            raise ValueError(f"{metric} is a ratio without targets; compare it with "
+                             "'previous' or 'last_year'")
+        target = _target(workbook, metric, period, reps)
+        expected, actual = leaves[f"{spec.value}_expected"], leaves[spec.value]
+        if expected.sum() == 0:  # nothing to follow: the target as the actual is spread
+            expected = actual if actual.sum() else pd.Series(1.0, index=leaves.index)
+        scale = target / expected.sum()
+        leaves[f"{spec.value}_expected"] = expected * scale
         base_label = period
     if spec.kind == "sum":
         found = localise(leaves, dims=dims, actual=spec.value, expected=f"{spec.value}_expected",
@@ -222,16 +223,26 @@ def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
         baseline_total = _divide(leaves[f"{num}_expected"].sum(), leaves[f"{den}_expected"].sum())
     bridge, matrix = _bridge(workbook, spec, dims, reps, (first, last), (b_first, b_last),
                              scale, leaves)
-    gap = actual_total - baseline_total
-    segments = found.causes.assign(
-        sentence=[_sentence(spec, row, gap) for row in found.causes.itertuples()])
-    # what explains the gap first (largest part in its direction), then what offsets it
-    along = segments["contribution"] * (1 if gap >= 0 else -1)
-    segments = segments.iloc[sorted(range(len(segments)),
-                                    key=lambda i: (along.iloc[i] <= 0, -abs(along.iloc[i])))]
-    segments = segments.reset_index(drop=True)
+    segments = _ranked(found.causes, spec, actual_total - baseline_total)
     return GapExplanation(metric, spec.label, spec.unit, subject, period, against, base_label,
                           float(baseline_total), float(actual_total), bridge, segments, matrix)
+
+
+def _leaves(workbook, spec, dims, reps, now, before):
+    """The metric's columns per combination of ``dims``, now and (``_expected``) before."""
+    frames = [_frame(workbook, spec.columns(), dims, first, last, reps, spec.computed_by)
+              for first, last in (now, before)]
+    leaves = frames[0].merge(frames[1], on=dims, how="outer", suffixes=("", "_expected"))
+    return leaves.fillna({c: 0 for c in leaves.columns if c not in dims})
+
+
+def _ranked(causes, spec, gap):
+    """The causes with their sentence: what explains the gap first (largest part in its
+    direction), then what offsets it."""
+    out = causes.assign(sentence=[_sentence(spec, row, gap) for row in causes.itertuples()])
+    along = out["contribution"] * (1 if gap >= 0 else -1)
+    order = sorted(range(len(out)), key=lambda i: (along.iloc[i] <= 0, -abs(along.iloc[i])))
+    return out.iloc[order].reset_index(drop=True)
 
 
 def _divide(a, b):

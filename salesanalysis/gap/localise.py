@@ -15,14 +15,19 @@ only for a combination that moved as a whole. A parent of the true cause scores 
 (its unaffected leaves dilute the move but add their noise, the ripple effect), a child
 scores less (it carries only part of the move), so the most specific complete combination
 wins. Each chosen cause's leaves are rebased to its fitted proportion before the next
-step; selection stops when nothing left is surprising beyond noise. The noise model
-``V = phi * b^p`` is fitted to the leaves (``p`` near 1 for counts, 2 for multiplicative
-noise), so no threshold depends on the unit of the KPI. Deterministic: ties are broken
-by layer, then by the order of dimensions and values.
+step; selection stops when nothing left is surprising beyond noise. The noise model,
+counting noise plus proportional noise (``V = c1 * b + c2 * b^2``), is fitted to the
+leaves, so no threshold depends on the unit of the KPI.
+
+Real data is coarser than the ripple model: a cause is widened to its most general
+ancestor that moved almost as much in relative terms (the siblings moved with it), and
+causes no longer surprising once the others are accounted for are dropped.
+Deterministic: ties are broken by layer, then by the order of dimensions and values.
 """
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -58,10 +63,8 @@ class Localisation:
         return list(self.causes["where"])
 
     def _repr_html_(self) -> str:
-        from html import escape
-
         shown = self.causes.drop(columns=["where"])
-        return (f"<p>Gap {escape(f'{self.gap:,.4g}')}: {len(shown)} cause(s)</p>"
+        return (f"<p>Gap {html.escape(f'{self.gap:,.4g}')}: {len(shown)} cause(s)</p>"
                 + shown.to_html(index=False, float_format=lambda v: f"{v:,.4g}"))
 
 
@@ -417,4 +420,5 @@ def _result(picks, leaves, kind, actual, expected, dims, y, b0, counting, propor
         })
     causes = pd.DataFrame(rows, columns=["cause", "where", "actual", "expected", "deviation",
                                          "contribution", "share", "score"])
-    return Localisation(causes, kind, dims, gap, {"counting": counting, "proportional": proportional})
+    return Localisation(causes, kind, dims, gap,
+                        {"counting": counting, "proportional": proportional})
