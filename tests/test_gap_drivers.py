@@ -139,6 +139,16 @@ def test_driver_matrix_rows_and_columns_add_up():
     assert matrix.loc["New", "activities"] == pytest.approx(7_000)
 
 
+def test_driver_matrix_gives_a_first_win_to_the_win_rate():
+    # Enterprise: same activity and offers, no win before, one win of 40,000 now
+    before = pd.DataFrame({"segment": ["Enterprise"], "activities": [50], "offers": [4],
+                           "wins": [0], "revenue": [0.0]})
+    after = before.assign(wins=1, revenue=40_000.0)
+    row = driver_matrix(REVENUE, before, after, by="segment").loc["Enterprise"]
+    assert row["Win rate"] == pytest.approx(40_000)
+    assert row[["activities", "Offers per activity", "Revenue per win"]].abs().sum() == 0
+
+
 # --- properties ----------------------------------------------------------------------
 
 positive = st.one_of(st.just(0.0), st.floats(0.01, 1e4))

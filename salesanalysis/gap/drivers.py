@@ -300,10 +300,12 @@ def driver_matrix(tree: Tree, baseline: pd.DataFrame, actual: pd.DataFrame, *, b
 
     Each frame has one row per segment and a column per base number of the tree. Each
     row is that segment's change split by :func:`decompose`; a segment missing from one
-    side counts as zero there (a new or lost segment). Where a ratio of the tree does not
-    exist on one side (no activities), the segment's whole change goes to the first driver,
-    the volume. Rows add up to each segment's change, columns to each driver's effect,
-    and the whole table to the total change.
+    side counts as zero there (a new or lost segment). A ratio that does not exist on one
+    side (revenue per win without a win) counts as unchanged, so the factor that rose from
+    or fell to zero (the win rate) takes the change; where the parts are inconsistent
+    (revenue without a win), the whole change goes to the first driver, the volume. Rows
+    add up to each segment's change, columns to each driver's effect, and the whole table
+    to the total change.
     """
     both = _aligned(baseline, actual, by, tree.names())
     rows = []
@@ -321,10 +323,32 @@ def _segment_effects(tree, before, after, method):
     try:
         return decompose(tree, before, after, method=method).to_dict()
     except ZeroDivisionError:
-        # a segment with no activity on one side: its ratios do not exist, so the
-        # whole change is volume (the first driver)
-        change = _safe_value(tree, after) - _safe_value(tree, before)
-        return {label: (change if i == 0 else 0.0) for i, label in enumerate(tree.labels())}
+        pass
+    change = _safe_value(tree, after) - _safe_value(tree, before)
+    # a driver that does not exist on one side (revenue per win with no win) did not
+    # move; a factor that fell to or rose from zero (the win rate) then takes the change
+    x0, x1 = _part_values(tree, before), _part_values(tree, after)
+    neutral = 0.0 if tree.kind == "sum" else 1.0
+    x0, x1 = ([a if a is not None else b if b is not None else neutral for a, b in pair]
+              for pair in (zip(x0, x1), zip(x1, x0)))
+    try:
+        effects = _split(tree, np.array(x0), np.array(x1), method)
+        if abs(effects.sum() - change) <= 1e-9 * max(abs(change), 1.0):
+            return dict(zip(tree.labels(), map(float, effects)))
+    except (ZeroDivisionError, ValueError):
+        pass
+    # inconsistent parts (revenue without a win): the whole change is volume
+    return {label: (change if i == 0 else 0.0) for i, label in enumerate(tree.labels())}
+
+
+def _part_values(tree, values):
+    out = []
+    for part in tree.parts:
+        try:
+            out.append(part.value(values) if isinstance(part, Tree) else float(values[part]))
+        except ZeroDivisionError:
+            out.append(None)
+    return out
 
 
 def _safe_value(tree, values):
