@@ -119,7 +119,7 @@ def _checked(leaves, dims, kind, actual, expected, max_layer):
     return out.reset_index(drop=True)
 
 
-def _leaf_arrays(leaves, kind, actual, expected, prior, observed):
+def _leaf_arrays(leaves, dims, kind, actual, expected, prior, observed):
     """Per leaf: observed ``y``, baseline ``b``, and the counting variance as
     ``q * baseline + extra``. ``observed``: the baseline was counted too (another period),
     so its own noise adds to the actual value's."""
@@ -132,14 +132,32 @@ def _leaf_arrays(leaves, kind, actual, expected, prior, observed):
     den = leaves[ad].to_numpy(float)
     e_num = leaves[en].to_numpy(float)
     e_den = leaves[ed].to_numpy(float)
-    overall = e_num.sum() / e_den.sum() if e_den.sum() > 0 else y.sum() / max(den.sum(), 1)
     # a leaf's expected rate from a tiny expected denominator is unreliable (1 of 1 is
-    # not a 100% rate): shrink it towards the overall rate by ``prior`` pseudo-units
-    rate = (e_num + prior * overall) / (e_den + prior)
+    # not a 100% rate): shrink it by ``prior`` pseudo-units towards the rate its
+    # dimensions' values have on their own (referral deals win more than others)
+    rate = _margins_rate(leaves, dims, e_num, e_den, y, den, prior)
+    rate = (e_num + prior * rate) / (e_den + prior)
     q = np.clip(1 - rate, 1e-4, None)  # binomial: den x rate x (1 - rate) per den x rate
     if observed:  # the expected rate's own sampling variance, scaled to this denominator
         q = q * (1 + den / (e_den + prior))
     return y, den * rate, q, np.zeros(len(y))
+
+
+def _margins_rate(leaves, dims, e_num, e_den, y, den, prior):
+    """Per leaf, the overall expected rate moved by each of its values' own rate (itself
+    shrunk by ``prior`` pseudo-units), on the log-odds scale, so that rates near 100%
+    stay below it."""
+    overall = e_num.sum() / e_den.sum() if e_den.sum() > 0 else y.sum() / max(den.sum(), 1)
+    if not 0 < overall < 1:
+        return np.full(len(leaves), overall)
+    logit = lambda p: np.log(p / (1 - p))  # noqa: E731
+    odds = np.full(len(leaves), logit(overall))
+    for d in dims:
+        codes, _ = pd.factorize(leaves[d])
+        num, total = np.bincount(codes, e_num), np.bincount(codes, e_den)
+        margin = np.clip((num + prior * overall) / (total + prior), 1e-4, 1 - 1e-4)
+        odds += logit(margin)[codes] - logit(overall)
+    return 1 / (1 + np.exp(-odds))
 
 
 def _cuboids(leaves, dims, max_layer):
@@ -245,7 +263,8 @@ def localise(leaves: pd.DataFrame, *, dims, kind: str = "sum", actual="actual",
     """
     dims = list(dims)
     leaves = _checked(leaves, dims, kind, actual, expected, max_layer)
-    y, b0, q, extra = _leaf_arrays(leaves, kind, actual, expected, prior, observed_baseline)
+    y, b0, q, extra = _leaf_arrays(leaves, dims, kind, actual, expected, prior,
+                                   observed_baseline)
     cuboids = _cuboids(leaves, dims, max_layer)
     counts = kind == "ratio" if counts is None else counts
     counting, proportional = _noise_model(y, b0, q * b0 + extra, counts)
@@ -398,19 +417,24 @@ def _kpi(leaves, inside, kind, cols):
 
 
 def _result(picks, leaves, kind, actual, expected, dims, y, b0, counting, proportional):
+    # y and b0 give a new segment's (no expected denominator) move
     everything = np.ones(len(leaves), bool)
     gap = _kpi(leaves, everything, kind, actual) - _kpi(leaves, everything, kind, expected)
     rows = []
     for pick in picks:
         where, inside = pick.where(), pick.inside
         a, e = _kpi(leaves, inside, kind, actual), _kpi(leaves, inside, kind, expected)
-        # contribution to the gap: the total with only this cause's leaves at baseline
-        moved = float(y[inside].sum() - b0[inside].sum())
+        # contribution to the gap: for a sum, the cause's own change; for a ratio, its
+        # change of rate at its actual share of the denominator (its rate effect)
         if kind == "sum":
-            contribution = moved
+            contribution = a - e
         else:
-            den = leaves[actual[1]].to_numpy(float).sum()
-            contribution = moved / den if den else float("nan")
+            den, total = leaves.loc[inside, actual[1]].sum(), leaves[actual[1]].sum()
+            if den == 0:  # lost: no rate now, nothing to weigh
+                contribution = 0.0
+            else:
+                moved = a - e if e == e else (y[inside].sum() - b0[inside].sum()) / den
+                contribution = moved * den / total
         rows.append({
             "cause": " & ".join(f"{d}={v}" for d, v in where.items()),
             "where": where, "actual": a, "expected": e, "deviation": a - e,
