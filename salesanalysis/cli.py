@@ -1,5 +1,5 @@
 """The ``salesanalysis`` command: import data, build the demo, describe a workbook, run
-the report notebooks."""
+the report notebooks, keep the action log."""
 
 from __future__ import annotations
 
@@ -106,6 +106,39 @@ def _run(args) -> int:
     return 1 if len(failed) else 0
 
 
+def _actions(args) -> int:
+    import pandas as pd
+
+    from . import actions
+    from .workbook import open_workbook
+
+    read_only = args.action in ("list", "export")
+    with open_workbook(args.workbook, read_only=read_only) as wb:
+        if args.action == "agree":
+            shown = actions.agree(wb, rep=args.rep, period=args.period, rules=args.rules,
+                                  only=args.rule)
+        elif args.action == "add":
+            action_id = actions.add(wb, rep=args.rep, text=args.text, period=args.period,
+                                    kpi_name=args.kpi, direction=args.direction,
+                                    owner=args.owner, due=args.due, criterion=args.criterion)
+            shown = actions.log(wb)
+            shown = shown[shown["action_id"] == action_id]
+        elif args.action == "status":
+            shown = actions.set_status(wb, args.ids, args.set, notes=args.notes)
+        elif args.action == "export":
+            print(f"wrote {actions.export(wb, args.out, rep=args.rep)}")
+            return 0
+        elif args.action == "import":
+            print(actions.import_file(wb, args.file))
+            return 0
+        else:
+            shown = actions.log(wb, rep=args.rep, status=args.status)
+    columns = ["action_id", "rep_id", "period", "status", "due_at", "text"]
+    with pd.option_context("display.max_colwidth", 60, "display.width", 160):
+        print(shown[columns].to_string(index=False) if len(shown) else "no actions")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="salesanalysis",
                                      description="Sales-team performance workbook.")
@@ -164,6 +197,38 @@ def _parser() -> argparse.ArgumentParser:
                    help="a fresh kernel per run instead of one warm kernel per worker")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_run)
+
+    p = sub.add_parser("actions", help="the action log: agree, add, list, mark, export, import")
+    verbs = p.add_subparsers(dest="action", required=True)
+    v = verbs.add_parser("agree", help="record the actions a review's findings propose")
+    v.add_argument("--rep", required=True)
+    v.add_argument("--period", required=True, help="the review's period, such as 2025-11")
+    v.add_argument("--rule", nargs="+", help="only these findings (rule names)")
+    v.add_argument("--rules", help="a findings rules file (default templates/findings.yaml)")
+    v = verbs.add_parser("add", help="record one action")
+    v.add_argument("--rep", required=True)
+    v.add_argument("--text", required=True, help="what will be done")
+    v.add_argument("--period", help="the review's period")
+    v.add_argument("--kpi", help="the KPI that shows success")
+    v.add_argument("--direction", choices=["up", "down"], help="which way the KPI should move")
+    v.add_argument("--owner")
+    v.add_argument("--due", help="due date, such as 2025-12-19")
+    v.add_argument("--criterion", help="how success is measured")
+    v = verbs.add_parser("list", help="print the log")
+    v.add_argument("--rep")
+    v.add_argument("--status", choices=["open", "done", "dropped"])
+    v = verbs.add_parser("status", help="mark actions done, dropped or open")
+    v.add_argument("ids", nargs="+", help="action ids")
+    v.add_argument("--set", required=True, choices=["open", "done", "dropped"])
+    v.add_argument("--notes")
+    v = verbs.add_parser("export", help="write the log to a .csv or .xlsx file to edit")
+    v.add_argument("--out", required=True)
+    v.add_argument("--rep")
+    v = verbs.add_parser("import", help="read an edited log or meeting document back")
+    v.add_argument("file")
+    for v in verbs.choices.values():
+        v.add_argument("--workbook", required=True)
+    p.set_defaults(run=_actions)
     return parser
 
 

@@ -182,8 +182,9 @@ def findings(workbook, *, rep: str, period: str, rules=None) -> pd.DataFrame:
     develop, each with its text, the numbers behind it and a proposed action.
 
     ``rules`` is a path to a rules file, a list of :class:`Rule`, or None for
-    the default file. Columns: rep, kind, rule, kpi, label, actual, reference,
-    reference_value, text, action, owner, due, criterion.
+    the default file. Columns: rep, period, kind, rule, kpi, label, actual, reference,
+    reference_value, text, action, owner, due, criterion, direction (which way the KPI
+    should move).
     """
     rules = _rules(rules)
     facts = evidence(workbook, rep=rep, period=period, rules=rules).set_index("kpi")
@@ -213,14 +214,21 @@ def findings(workbook, *, rep: str, period: str, rules=None) -> pd.DataFrame:
             due = due_default if rule.due is None else (
                 kpi.data_date(workbook) + pd.Timedelta(days=int(rule.due.split()[0]))).date()
             rows.append({
-                "rep": rep, "kind": rule.kind, "rule": rule.name, "kpi": name,
-                "label": row["label"], "actual": float(actual), "reference": rule.reference,
-                "reference_value": float(reference),
+                "rep": rep, "period": period, "kind": rule.kind, "rule": rule.name,
+                "kpi": name, "label": row["label"], "actual": float(actual),
+                "reference": rule.reference, "reference_value": float(reference),
                 "text": _fill(rule, "text", values), "action": _fill(rule, "action", values),
-                "owner": rep, "due": due, "criterion": _fill(rule, "criterion", values)})
-    columns = ["rep", "kind", "rule", "kpi", "label", "actual", "reference", "reference_value",
-               "text", "action", "owner", "due", "criterion"]
+                "owner": rep, "due": due, "criterion": _fill(rule, "criterion", values),
+                "direction": _direction(rule)})
+    columns = ["rep", "period", "kind", "rule", "kpi", "label", "actual", "reference",
+               "reference_value", "text", "action", "owner", "due", "criterion", "direction"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _direction(rule: Rule) -> str:
+    """Which way the KPI should move next: a strength's way, or away from a weakness."""
+    rising = rule.op in (">", ">=")
+    return "up" if rising == (rule.kind == "strength") else "down"
 
 
 def _listing(ids: list, shown: int = 10) -> str:

@@ -95,6 +95,7 @@ OUTCOMES = ("open", "won", "lost")
 SCOPE_LEVELS = ("rep", "team", "department", "segment", "territory")
 FEEDBACK_KINDS = ("survey", "complaint", "claim")
 ACTION_STATUSES = ("open", "done", "dropped")
+DIRECTIONS = ("up", "down")
 ORDER_STATUSES = ("open", "delivered", "invoiced", "cancelled")
 HISTORY_KINDS = ("change", "snapshot")
 # A target's period: 2024, 2024-Q1, 2024-03 or the ISO week 2024-W05.
@@ -282,12 +283,21 @@ SCHEMAS: dict[str, TableSchema] = {
                 C("rep_id", required=True, references="reps.rep_id",
                   strict_reference=True, example="R001"),
                 C("created_at", "timestamp", required=True, example="2024-04-05"),
+                C("period", pattern=PERIOD_PATTERN, example="2024-03",
+                  doc="the review period the action was agreed for"),
                 C("finding", example="inconsistent_prospecting"),
                 C("text", required=True, example="Block two hours every Monday for prospecting"),
                 C("owner", example="Ana Lopez"),
                 C("due_at", "date", example="2024-05-03"),
+                C("kpi", example="new_prospects", doc="the KPI the success criterion is on"),
+                C("kpi_before", "float", example=3,
+                  doc="the KPI's value in the period the action was agreed for"),
+                C("direction", allowed=DIRECTIONS, example="up",
+                  doc="which way the KPI should move"),
+                C("criterion", example="at least 8 new prospects a week for the next 4 weeks"),
                 C("status", allowed=ACTION_STATUSES, default="open", example="open"),
                 C("reviewed_at", "timestamp", example=None),
+                C("notes", example=None),
             ),
             key=("action_id",),
             doc="An agreed action from a review.",

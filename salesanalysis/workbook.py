@@ -305,6 +305,14 @@ def _ensure_schema(raw: duckdb.DuckDBPyConnection) -> None:
     for schema in SCHEMAS.values():
         columns = {c.name: c.sql_type for c in schema.columns} | {"_import_id": "BIGINT"}
         raw.execute(_create(schema.name, columns))
+        # a workbook made by an earlier version gains the columns added since
+        have = {r[0] for r in raw.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+            [schema.name]).fetchall()}
+        for name, sql_type in columns.items():
+            if name not in have:
+                raw.execute(f"ALTER TABLE {ident(schema.name)} ADD COLUMN {ident(name)} "
+                            f"{sql_type}")
     raw.execute(_create("_imports", _IMPORTS))
     raw.execute(_create("_import_files", _IMPORT_FILES))
     raw.execute(_create("_profile", _PROFILE))

@@ -43,8 +43,12 @@ for _kpi in [
 
 
 def data_date(workbook) -> pd.Timestamp:
-    """The date the data stands at: the latest import's ``as_of`` (else today)."""
-    at = workbook._raw.execute("SELECT max(as_of) FROM _imports").fetchone()[0]
+    """The date the data stands at: the latest import's ``as_of`` (else today). Imports
+    of the action log alone do not count: agreeing actions does not move the data."""
+    at = workbook._raw.execute(
+        "SELECT max(as_of) FROM _imports i WHERE NOT EXISTS (SELECT 1 FROM _import_files f "
+        "WHERE f.import_id = i.import_id) OR EXISTS (SELECT 1 FROM _import_files f "
+        "WHERE f.import_id = i.import_id AND f.table_name <> 'actions')").fetchone()[0]
     return pd.Timestamp(at).normalize() if at is not None else pd.Timestamp.today().normalize()
 
 
