@@ -95,7 +95,9 @@ def log(workbook, *, rep: str | None = None, status: str | None = None) -> pd.Da
     if status is not None:
         _check_status(status)
         table = table.filter(table.status == status)
-    frame = table.select(*COLUMNS).to_pandas()
+    # a read-only workbook from an earlier version may lack the columns added since
+    frame = table.select(*[c for c in COLUMNS if c in table.columns]).to_pandas()
+    frame = frame.reindex(columns=COLUMNS)
     return frame.sort_values(["created_at", "action_id"], kind="stable").reset_index(drop=True)
 
 

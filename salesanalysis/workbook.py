@@ -294,11 +294,19 @@ class Workbook:
         return f"<Workbook {self.path} ({mode})>"
 
 
+def _stored_columns(raw: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {r[0] for r in raw.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+        [table]).fetchall()}
+
+
 def _count_columns(raw: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
-    cols = SCHEMAS[table].column_names
+    # a read-only workbook from an earlier version may lack the columns added since
+    cols = [c for c in SCHEMAS[table].column_names if c in _stored_columns(raw, table)]
     counts = raw.execute(f"SELECT count(*), {', '.join(f'count({ident(c)})' for c in cols)} "
                          f"FROM {ident(table)}").fetchone()
-    return {"*": counts[0], **dict(zip(cols, counts[1:]))}
+    return {c: 0 for c in SCHEMAS[table].column_names} | {"*": counts[0],
+                                                          **dict(zip(cols, counts[1:]))}
 
 
 def _ensure_schema(raw: duckdb.DuckDBPyConnection) -> None:
@@ -306,9 +314,7 @@ def _ensure_schema(raw: duckdb.DuckDBPyConnection) -> None:
         columns = {c.name: c.sql_type for c in schema.columns} | {"_import_id": "BIGINT"}
         raw.execute(_create(schema.name, columns))
         # a workbook made by an earlier version gains the columns added since
-        have = {r[0] for r in raw.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
-            [schema.name]).fetchall()}
+        have = _stored_columns(raw, schema.name)
         for name, sql_type in columns.items():
             if name not in have:
                 raw.execute(f"ALTER TABLE {ident(schema.name)} ADD COLUMN {ident(name)} "

@@ -32,7 +32,7 @@ from ..workbook import open_workbook
 from .export import headline_kpis, to_html
 from .index import RUNS_FILE, collect_runs, write_index
 from .kernels import ENGINE, WarmKernel
-from .specs import SHARED_WORK, ParameterError, check, notebook_path, spec_for
+from .specs import RUN_OUTPUTS, SHARED_WORK, ParameterError, check, notebook_path, spec_for
 
 __all__ = ["Run", "plan_runs", "run_batch", "safe_name", "BatchError"]
 
@@ -203,6 +203,14 @@ def _execute(notebook: str, run: Run) -> dict:
             run.html.write_text(to_html(book, title=run.title), encoding="utf-8")
             outputs.append(run.html.name)
         result["kpis"] = kpis
+    writer = RUN_OUTPUTS.get(Path(notebook).stem)
+    if writer is not None and result["status"] == "ok":
+        try:
+            with open_workbook(run.parameters["workbook"], read_only=True) as wb:
+                outputs += [p.name for p in writer(wb, run.parameters, run.ipynb.with_suffix(""))]
+        except Exception as exc:  # the report is there; what is beside it is not
+            result.update(status="failed", error=f"writing beside the report: "
+                                                 f"{type(exc).__name__}: {exc}")
     result["outputs"] = outputs
     result["duration_s"] = round(time.perf_counter() - started, 3)
     return result

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import nbformat
 
-from .. import findings
+from .. import findings, meeting
 from ..gap.explain import COMPARISONS, METRICS
 from ..errors import SalesAnalysisError
 from ..kpi.periods import period_bounds
 from ..kpi.registry import REGISTRY
 
-__all__ = ["Param", "SPECS", "SHARED_WORK", "NOTEBOOKS", "ParameterError", "notebook_path",
+__all__ = ["Param", "SPECS", "SHARED_WORK", "RUN_OUTPUTS", "NOTEBOOKS", "ParameterError", "notebook_path",
            "parameters_cell", "spec_for", "check", "describe"]
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -124,6 +124,16 @@ def _review_shared_work(workbook, parameters: dict) -> None:
 
 # per report: the team-wide work every run filters, done once per batch
 SHARED_WORK = {"rep_review": _review_shared_work}
+
+
+def _review_pack(workbook, parameters: dict, stem: Path) -> list[Path]:
+    return meeting.write_pack(workbook, rep=parameters["rep"], period=parameters["period"],
+                              stem=stem, rules=parameters.get("rules"))
+
+
+# per report: files written beside each successful run's notebook (the rep's agenda,
+# action plan and meeting document)
+RUN_OUTPUTS = {"rep_review": _review_pack}
 
 
 def notebook_path(notebook: str | Path) -> Path:
