@@ -53,9 +53,11 @@ def test_every_report_runs_and_is_listed_with_its_outputs(reports):
     assert sorted(runs["notebook"].unique()) == ["data_quality", "gap_analysis",
                                                  "pipeline_health", "rep_review", "team_trends"]
     assert (runs["status"] == "ok").all(), runs[["name", "error"]]
-    for outputs in runs["outputs"]:
-        kinds = {p.rsplit(".", 1)[-1] for p in outputs.split(";")}
-        assert kinds == {"ipynb", "json", "html"}
+    for notebook, outputs in zip(runs["notebook"], runs["outputs"]):
+        kinds = {p.split(".", 1)[-1] for p in outputs.split(";")}
+        beside = {"agenda.md", "action-plan.md", "action-plan.html", "meeting.xlsx"}
+        assert kinds == {"ipynb", "kpis.json", "html"} | (
+            beside if notebook == "rep_review" else set())
     index = _text(reports / "index.html")
     for name in runs["name"]:
         assert name in index
@@ -116,7 +118,8 @@ def test_html_hides_code_and_parameters_and_names_no_external_host(reports):
         text = _text(page)
         assert "open_workbook(" not in text and "injected-parameters" not in text
         assert "data:image/png;base64" in text or "data_quality" in page.name or \
-            "team_trends" in page.name or "pipeline_health" in page.name
+            "team_trends" in page.name or "pipeline_health" in page.name or \
+            page.name.endswith(".action-plan.html")
         assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text), page
         assert not re.search(r"url\(\s*['\"]?(https?:)?//|@import", text), page
         assert "http://" not in text and "https://" not in text, page
@@ -124,11 +127,14 @@ def test_html_hides_code_and_parameters_and_names_no_external_host(reports):
 
 def test_hostile_names_show_as_text_and_make_safe_file_names(reports):
     folder = reports / "rep_review" / PERIOD
-    (page,) = folder.glob("R001-*.html")
+    (page,) = [p for p in folder.glob("R001-*.html") if p.name.count(".") == 1]
     assert re.fullmatch(r"R001-[A-Za-z0-9_-]+\.html", page.name)
-    for text in (_text(page), _text(reports / "index.html")):
+    plan = page.with_name(page.stem + ".action-plan.html")
+    for text in (_text(page), _text(reports / "index.html"), _text(plan)):
         assert HOSTILE not in text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    agenda = _text(page.with_name(page.stem + ".agenda.md"))
+    assert HOSTILE not in agenda and "&lt;script>alert(1)&lt;/script>" in agenda
 
 
 def test_safe_names():
