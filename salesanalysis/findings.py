@@ -34,7 +34,8 @@ OPS = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a 
        "<": lambda a, b: a < b}
 # evidence that is not a registered KPI of the scorecard
 SPECIAL = {"sawtooth": ("Sawtooth prospecting", "count"),
-           "disqualify_candidates": ("Deals to disqualify", "count")}
+           "disqualify_candidates": ("Deals to disqualify", "count"),
+           "segment_win_rate_drop": ("Fall of win rate in one segment (z)", "count")}
 
 
 class RulesError(SalesAnalysisError):
@@ -123,11 +124,14 @@ def _special_evidence(workbook, period: str, reps: pd.DataFrame) -> pd.DataFrame
         flow = kpi.prospecting_consistency(workbook, by="rep", end=end)
         rows.append(reps.merge(flow, on="rep").assign(
             kpi="sawtooth", actual=lambda f: f["sawtooth"].astype(float),
-            prospecting=lambda f: [
-                f"cv {cv:.2f} with {runs} runs of 3 or more weeks under half its mean"
-                for cv, runs in zip(f["new_prospects_cv"], f["low_runs"])],
-            floor=lambda f: [math.ceil(x) for x in f["new_prospects_mean"]])
-            [["rep", "team", "kpi", "actual", "prospecting", "floor"]])
+            words=lambda f: [
+                {"prospecting": f"cv {cv:.2f} with {runs} runs of 3 or more weeks under "
+                                f"half its mean", "floor": math.ceil(mean)}
+                for cv, runs, mean in zip(f["new_prospects_cv"], f["low_runs"],
+                                          f["new_prospects_mean"])])
+            [["rep", "team", "kpi", "actual", "words"]])
+    if not missing(workbook, kpi.get("win_rate").columns | {"customers": ("segment",)}):
+        rows.append(reps.merge(_segment_drops(workbook, period), on="rep"))
     if not missing(workbook, kpi.get("disqualify_candidates").columns):
         stalled = _stalled(workbook, period=period)
         deals = (stalled.sort_values("amount", ascending=False, kind="stable")
@@ -141,6 +145,34 @@ def _special_evidence(workbook, period: str, reps: pd.DataFrame) -> pd.DataFrame
         out["label"] = out["kpi"].map(lambda k: SPECIAL[k][0])
         out["unit"] = out["kpi"].map(lambda k: SPECIAL[k][1])
     return out
+
+
+def _segment_drops(workbook, period: str) -> pd.DataFrame:
+    """Per rep, the segment whose win rate fell most surely from the previous period:
+    ``actual`` is the two-proportion z of the fall, ``denominator`` the deals closed in
+    the period in that segment."""
+    kind, first, last = period_bounds(period)
+    before = period_bounds(review.previous_period(period))
+    frames = [kpi.compute(workbook, "win_rate", by=["rep", "segment"], start=a, end=b)
+              for a, b in ((before[1], before[2]), (first, last))]
+    both = frames[0].merge(frames[1], on=["rep", "segment"], suffixes=("_before", ""))
+    won0, n0 = both["deals_won_before"], both["deals_closed_before"]
+    won1, n1 = both["deals_won"], both["deals_closed"]
+    pooled = (won0 + won1) / (n0 + n1).where(n0 + n1 > 0)
+    spread = (pooled * (1 - pooled) * (1 / n0.where(n0 > 0) + 1 / n1.where(n1 > 0))) ** 0.5
+    both["actual"] = ((won0 / n0.where(n0 > 0) - won1 / n1.where(n1 > 0))
+                      / spread.where(spread > 0)).astype(float)
+    both = both.dropna(subset=["actual"]).sort_values(["rep", "actual"], ascending=[True, False],
+                                                      kind="stable")
+    worst = both.groupby("rep", as_index=False).head(1)
+    return pd.DataFrame({
+        "rep": worst["rep"], "kpi": "segment_win_rate_drop", "actual": worst["actual"],
+        "denominator": worst["deals_closed"].astype(float),
+        "words": [{"segment": seg, "before": f"{w0 / c0:.0%}", "after": f"{w1 / c1:.0%}",
+                   "before_deals": f"{w0:.0f} of {c0:.0f}", "after_deals": f"{w1:.0f} of {c1:.0f}"}
+                  for seg, w0, c0, w1, c1 in zip(worst["segment"], worst["deals_won_before"],
+                                                 worst["deals_closed_before"],
+                                                 worst["deals_won"], worst["deals_closed"])]})
 
 
 def _rule_kpis(rules) -> tuple[str, ...]:
@@ -207,10 +239,11 @@ def findings(workbook, *, rep: str, period: str, rules=None) -> pd.DataFrame:
             values = {k: _format(row.get(k), row["unit"]) for k in
                       ("actual", "target", "previous", "team_median", "last_year")}
             deals = row.get("deals")
-            values.update(label=row["label"], rep=rep, next_period=following,
+            values.update(label=row["label"], rep=rep, period=period, next_period=following,
                           reference=_format(reference, row["unit"]),
-                          deals=_listing(deals if isinstance(deals, list) else []),
-                          prospecting=row.get("prospecting", ""), floor=row.get("floor", ""))
+                          deals=_listing(deals if isinstance(deals, list) else []))
+            words = row.get("words")
+            values.update(words if isinstance(words, dict) else {})
             due = due_default if rule.due is None else (
                 kpi.data_date(workbook) + pd.Timedelta(days=int(rule.due.split()[0]))).date()
             rows.append({

@@ -16,7 +16,7 @@ from .kpi.engine import divide
 from .kpi.registry import missing
 from .kpi.periods import period_bounds, period_label, shift_period, truncate
 
-__all__ = ["closed_period", "next_period", "period_end", "with_team_median", "rep_scorecard", "rep_info", "headline", "activity_against_plan",
+__all__ = ["closed_period", "previous_period", "next_period", "period_end", "with_team_median", "rep_scorecard", "rep_info", "headline", "activity_against_plan",
            "against_plan", "plan_for_next", "pipeline_due", "order_book_review",
            "deals_to_disqualify", "slipped", "attainment_trend", "attainment_summary",
            "team_scorecard", "revenue_gap", "prepare"]
@@ -29,6 +29,11 @@ def closed_period(workbook, *, kind: str = "month") -> str:
     """The label of the last full ``kind`` period before the data date."""
     start = truncate(kpi.data_date(workbook), kind)
     return period_label(shift_period(start, kind, -1), kind)
+
+
+def previous_period(period: str) -> str:
+    kind, first, _ = period_bounds(period)
+    return period_label(shift_period(first, kind, -1), kind)
 
 
 def next_period(period: str) -> str:
