@@ -116,3 +116,41 @@ def test_the_shipped_rules_load():
     names = {r.name for r in load_rules()}
     assert {"contact_inflation", "inconsistent_prospecting", "stalled_deals",
             "few_referral_requests", "rising_complaints", "target_beaten"} <= names
+
+
+SEGMENT_RULE = """
+developments:
+  - name: collapsed_segment
+    kpis: [segment_win_rate_drop]
+    op: ">="
+    reference: value
+    factor: 2.5
+    min: 8
+    text: "Win rate in {segment} fell from {before} ({before_deals}) to {after} ({after_deals})."
+    action: "Go through the lost {segment} deals of {period}."
+    criterion: "win rate in {segment} at {before} or more in {next_period}"
+"""
+
+
+def test_a_win_rate_fall_in_one_segment_fires_for_that_rep_only(tmp_path):
+    # R1's Mid deals: 4 of 5 won in February, 0 of 8 in March (z = 0.8 / 0.264 = 3.03);
+    # R2's: 2 of 5 then 3 of 8, no fall worth a word
+    custs = [{"customer_id": "CM", "segment": "Mid", "territory": "West"}]
+    deals, n = [], 0
+    for rep, month, won, lost in (("R1", "02", 4, 1), ("R1", "03", 0, 8),
+                                  ("R2", "02", 2, 3), ("R2", "03", 3, 5)):
+        for outcome, count in (("won", won), ("lost", lost)):
+            for _ in range(count):
+                n += 1
+                deals.append(opp(n, rep, "2025-01-01", outcome, f"2025-{month}-10",
+                                 customer="CM"))
+    book = build(as_of="2025-04-02", reps=REPS, customers=custs, opportunities=deals)
+    path = tmp_path / "rules.yaml"
+    path.write_text(SEGMENT_RULE)
+    r1 = findings.findings(book, rep="R1", period="2025-03", rules=str(path))
+    assert r1["text"].tolist() == ["Win rate in Mid fell from 80% (4 of 5) to 0% (0 of 8)."]
+    assert r1["actual"].iloc[0] == pytest.approx(0.8 / ((4 / 13) * (9 / 13) * (1 / 5 + 1 / 8)) ** 0.5)
+    assert findings.findings(book, rep="R2", period="2025-03", rules=str(path)).empty
+    # fewer than 8 deals in the period: silent
+    path.write_text(SEGMENT_RULE.replace("min: 8", "min: 9"))
+    assert findings.findings(book, rep="R1", period="2025-03", rules=str(path)).empty
