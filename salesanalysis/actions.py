@@ -73,7 +73,7 @@ def add(workbook, *, rep: str, text: str, period: str | None = None, kpi_name: s
         criterion: str | None = None, finding: str | None = None) -> str:
     """Record one action agreed without a finding; returns its id."""
     existing = set(log(workbook)["action_id"])
-    n = len(existing) + 1
+    n = 1  # the rep's own numbering: R004-A0001, R004-A0002 ...
     while f"{rep}-A{n:04d}" in existing:
         n += 1
     action_id = f"{rep}-A{n:04d}"
