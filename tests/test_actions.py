@@ -8,7 +8,7 @@ from salesanalysis import actions, cli, kpi
 from salesanalysis.errors import DataValidationError
 
 from conftest import build
-from test_findings import REPS, RULES
+from test_findings import REPS, revenue_targets, rules_path  # noqa: F401 (a fixture)
 from test_kpi_measures import opp
 
 
@@ -18,18 +18,15 @@ def wb(tmp_path):
     deals = [opp(1, "R1", "2025-01-01", "won", "2025-03-10", 1200),
              opp(2, "R2", "2025-01-01", "won", "2025-03-12", 500),
              opp(3, "R2", "2025-02-01", "won", "2025-04-08", 900)]
-    targets = [{"period": "2025-03", "scope_level": "rep", "scope_id": r, "metric": "revenue",
-                "value": 1000} for r in ("R1", "R2")]
+    targets = revenue_targets(("2025-03", "R1", 1000), ("2025-03", "R2", 1000))
     book = build(as_of="2025-04-30", reps=REPS, opportunities=deals, targets=targets)
     yield book
     book.close()
 
 
 @pytest.fixture
-def rules(tmp_path):
-    path = tmp_path / "rules.yaml"
-    path.write_text(RULES)
-    return str(path)
+def rules(rules_path):
+    return str(rules_path)
 
 
 def test_agreed_findings_become_open_actions_with_their_kpi(wb, rules):
@@ -118,8 +115,7 @@ def test_argument_errors(wb, rules, tmp_path):
 
 def test_cli_agrees_marks_and_lists(tmp_path, rules, capsys):
     deals = [opp(1, "R2", "2025-01-01", "won", "2025-03-12", 500)]
-    targets = [{"period": "2025-03", "scope_level": "rep", "scope_id": "R2",
-                "metric": "revenue", "value": 1000}]
+    targets = revenue_targets(("2025-03", "R2", 1000))
     path = tmp_path / "wb.duckdb"
     frames = {"reps": pd.DataFrame(REPS), "opportunities": pd.DataFrame(deals),
               "targets": pd.DataFrame(targets)}

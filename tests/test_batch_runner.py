@@ -9,25 +9,19 @@ import pandas as pd
 import pytest
 
 import salesanalysis as sa
-from salesanalysis import demo, review
+from salesanalysis import review
 from salesanalysis.batch import run_batch, safe_name
 from salesanalysis.gap import explain_gap
 from salesanalysis.cli import main
 
-HOSTILE = "<script>alert(1)</script>"
+from conftest import HOSTILE, small_demo
+
 PERIOD = "2024-09"
 
 
 @pytest.fixture(scope="module")
 def small_workbook(tmp_path_factory):
-    """Twelve reps over 40 weeks; rep R001 and every customer carry a hostile name."""
-    tables = demo.generate(reps=12, weeks=40, seed=3)
-    tables["reps"].loc[tables["reps"]["rep_id"] == "R001", "name"] = HOSTILE
-    tables["customers"]["name"] = f"{HOSTILE} & Co"
-    path = tmp_path_factory.mktemp("wb") / "small.duckdb"
-    with sa.open_workbook(path) as wb:
-        wb.import_data(tables, as_of=demo.export_date(weeks=40).date(), progress=False)
-    return path
+    return small_demo(tmp_path_factory.mktemp("wb"))
 
 
 @pytest.fixture(scope="module")

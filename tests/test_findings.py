@@ -42,25 +42,35 @@ developments:
 """
 
 
+def revenue_targets(*rows):
+    """Rep revenue targets from (period, rep, value) rows."""
+    return [{"period": p, "scope_level": "rep", "scope_id": r, "metric": "revenue", "value": v}
+            for p, r, v in rows]
+
+
 @pytest.fixture(scope="module")
 def wb():
     # March: R1 wins 1,200 (target 1,000), R2 wins 500 (target 1,000); team median 850
     deals = [opp(1, "R1", "2025-01-01", "won", "2025-03-10", 1200),
              opp(2, "R2", "2025-01-01", "won", "2025-03-12", 500),
              opp(3, "R1", "2025-01-01", "won", "2025-02-12", 600)]
-    targets = [{"period": p, "scope_level": "rep", "scope_id": r, "metric": "revenue",
-                "value": v} for p, r, v in (("2025-03", "R1", 1000), ("2025-03", "R2", 1000),
-                                            ("2025-02", "R1", 800))]
+    targets = revenue_targets(("2025-03", "R1", 1000), ("2025-03", "R2", 1000),
+                              ("2025-02", "R1", 800))
     book = build(as_of="2025-04-02", reps=REPS, opportunities=deals, targets=targets)
     yield book
     book.close()
 
 
 @pytest.fixture
-def rules(tmp_path):
+def rules_path(tmp_path):
     path = tmp_path / "rules.yaml"
     path.write_text(RULES)
-    return load_rules(path)
+    return path
+
+
+@pytest.fixture
+def rules(rules_path):
+    return load_rules(rules_path)
 
 
 def test_each_rule_fires_for_the_right_rep_and_cites_its_numbers(wb, rules):

@@ -7,21 +7,17 @@ import pandas as pd
 import pytest
 
 import salesanalysis as sa
-from salesanalysis import actions, demo, findings, meeting, review
+from salesanalysis import actions, findings, meeting, review
 from salesanalysis.meeting import TemplateError
 
-HOSTILE = "<script>alert(1)</script>"
+from conftest import HOSTILE, small_demo
+
 PERIOD = "2024-09"
 
 
 @pytest.fixture(scope="module")
 def wb(tmp_path_factory):
-    """Twelve reps over 40 weeks; rep R001 carries a hostile name."""
-    tables = demo.generate(reps=12, weeks=40, seed=3)
-    tables["reps"].loc[tables["reps"]["rep_id"] == "R001", "name"] = HOSTILE
-    path = tmp_path_factory.mktemp("wb") / "small.duckdb"
-    book = sa.open_workbook(path)
-    book.import_data(tables, as_of=demo.export_date(weeks=40).date())
+    book = sa.open_workbook(small_demo(tmp_path_factory.mktemp("wb")))
     yield book
     book.close()
 
