@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 from . import actions, findings, kpi, review
 from .display import format_value
 from .kpi.registry import REGISTRY
+from .team import members
 from .errors import SalesAnalysisError
 
 __all__ = ["TEMPLATES", "DOCUMENTS", "FORMATS", "TemplateError", "review_context",
@@ -167,8 +168,6 @@ def _unit(name) -> str:
 def team_context(workbook, *, period: str, team: str | None = None, rules=None) -> dict:
     """What the team summary of ``period`` shows: each rep's revenue against target, the
     findings of the review and the state of the action log."""
-    from .team import members
-
     people = members(workbook, team=team)
     card = review.team_scorecard(workbook, period=period)
     revenue = card[card["kpi"] == "revenue"].set_index("scope_id")
