@@ -4,8 +4,9 @@ Times, each from a fresh start (imports included):
   (a) the runner: `salesanalysis run rep_review --each rep --jobs 2 --html`;
   (b) the naive way: papermill with a fresh kernel per rep, then
       `jupyter nbconvert --to html` per notebook, two reps at a time;
-  (c) the floor: one Python process computing every rep's tables and figures (PNG)
-      with the same functions, without notebooks.
+  (c) the floor: one Python process computing every rep's tables, figures (PNG) and
+      meeting pack (agenda, action plan, Excel document) with the same functions,
+      without notebooks.
 
     .venv/bin/python bench/batch.py               # 100 reps of the 1,000-rep workbook
     .venv/bin/python bench/batch.py --runs 10     # a quick look
@@ -32,17 +33,22 @@ PERIOD = "2025-11"
 # every table and figure of rep_review, per rep, in one process
 FLOOR = r"""
 import io, sys, tempfile
+from pathlib import Path
 workbook, period, reps = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
 import matplotlib
 matplotlib.use("agg")
 import matplotlib.pyplot as plt
 import salesanalysis as sa
-from salesanalysis import cache, display as show, findings, plots, review
+from salesanalysis import actions, cache, display as show, findings, meeting, plots, review
 cache.use(tempfile.mkdtemp())  # the team-wide tables once, as a batch does
+out = Path(tempfile.mkdtemp())
 plots.set_theme()
 wb = sa.open_workbook(workbook, read_only=True)
+findings.prepare(wb, period=period)
 size = 0
 for rep in reps:
+    why = review.revenue_gap(wb, rep=rep, period=period)
+    context = meeting.review_context(wb, rep=rep, period=period, gap=why)
     tables = [review.against_plan(wb, rep=rep, period=period),
               review.activity_against_plan(wb, rep=rep, period=period),
               review.headline(wb, rep=rep, period=period),
@@ -51,20 +57,25 @@ for rep in reps:
               review.order_book_review(wb, rep=rep, period=period),
               review.slipped(wb, rep=rep, period=period),
               review.deals_to_disqualify(wb, rep=rep, period=period),
-              review.attainment_summary(wb, rep=rep, period=period)]
+              review.attainment_summary(wb, rep=rep, period=period),
+              actions.follow_up(wb, rep=rep, period=period), why.bridge]
     found = findings.findings(wb, rep=rep, period=period)
     tables += [found, findings.proposed_actions(found)]
     size += sum(len(show.table(t).to_html()) for t in tables)
+    size += len(why._repr_html_()) + len(meeting.render("action_plan", context, format="html"))
     for draw in (lambda: plots.against_target(tables[0], label="label", actual="vs_target",
                                               target=1.0, unit="ratio", title="share"),
                  lambda: plots.trend(review.attainment_trend(wb, rep=rep, period=period),
                                      y="actual", target="target", unit="currency",
-                                     title="revenue")):
+                                     title="revenue"),
+                 lambda: plots.gap_bridge(why)):
         ax = draw()
         buffer = io.BytesIO()
         ax.figure.savefig(buffer, format="png")
         size += buffer.tell()
         plt.close(ax.figure)
+    # the agenda, action plan and meeting document written beside each review
+    meeting.write_pack(wb, rep=rep, period=period, stem=out / rep)
 print(size)
 """
 
@@ -125,7 +136,8 @@ def main() -> None:
                                                                     scratch / "b")),
             "(c) floor: one process, no notebooks": timed(lambda: floor(workbook, sellers)),
         }
-        pages = len(list((scratch / "a").glob("rep_review/*/*.html")))
+        pages = len([p for p in (scratch / "a").glob("rep_review/*/*.html")
+                     if p.name.count(".") == 1])  # not the action plans beside them
         naive_pages = len(list((scratch / "b").glob("*.html")))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

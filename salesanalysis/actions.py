@@ -167,10 +167,11 @@ def follow_up(workbook, *, rep: str, period: str, rules=None) -> pd.DataFrame:
     it moved the way it should (``moved``: yes, no, or empty when not measured)."""
     _, start, _ = period_bounds(period)
     earlier = log(workbook, rep=rep)
-    agreed_for = earlier["period"].map(lambda p: period_bounds(p)[2] if isinstance(p, str)
-                                       and p else pd.NaT)
-    before = agreed_for.fillna(earlier["created_at"]) < start
-    earlier = earlier[before.to_numpy()].reset_index(drop=True)
+    agreed_for = pd.to_datetime(pd.Series(
+        [period_bounds(p)[2] if isinstance(p, str) and p else pd.NaT for p in earlier["period"]],
+        index=earlier.index, dtype="datetime64[us]"))
+    before = agreed_for.fillna(pd.to_datetime(earlier["created_at"])) < start
+    earlier = earlier[before.to_numpy(dtype=bool)].reset_index(drop=True)
     now = [_kpi_value(workbook, rep, period, name, rules) if isinstance(name, str) and name
            else None for name in earlier["kpi"]]
     earlier["kpi_now"] = pd.array(now, dtype="Float64")

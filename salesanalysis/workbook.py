@@ -344,6 +344,8 @@ def open_workbook(path: str | Path = ":memory:", *, read_only: bool = False) -> 
         hint = ("another process holds it open for writing; close it or open read-only"
                 if "lock" in str(exc).lower() else "is it a DuckDB workbook file?")
         raise WorkbookError(f"cannot open workbook {path}: {hint} ({exc})") from None
+    # a long query in a batch worker or a notebook must not draw its own progress bar
+    backend.con.execute("SET enable_progress_bar = false")
     if read_only:
         tables = set(backend.list_tables())
         missing = set(REQUIRED_TABLES) | {"_imports"}

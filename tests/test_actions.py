@@ -130,3 +130,19 @@ def test_cli_agrees_marks_and_lists(tmp_path, rules, capsys):
     assert cli.main(["actions", "status", "NOPE", "--set", "done",
                      "--workbook", str(path)]) == 1
     assert "no action NOPE in the log" in capsys.readouterr().err
+
+
+def test_a_workbook_from_before_the_action_columns_still_reads(tmp_path):
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    sa.Workbook.from_frames({"reps": pd.DataFrame(REPS)}, path=path, as_of="2025-04-30").close()
+    with duckdb.connect(str(path)) as con:
+        for column in ("period", "kpi", "kpi_before", "direction", "criterion", "notes"):
+            con.execute(f"ALTER TABLE actions DROP COLUMN {column}")
+    with sa.open_workbook(path, read_only=True) as old:
+        assert actions.log(old).columns.tolist() == actions.COLUMNS
+        assert actions.follow_up(old, rep="R1", period="2025-04").empty
+    with sa.open_workbook(path) as writable:  # opened for writing, it gains them
+        actions.add(writable, rep="R1", text="Call back", period="2025-03")
+        assert actions.log(writable)["period"].tolist() == ["2025-03"]
