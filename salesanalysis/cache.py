@@ -10,6 +10,7 @@ modification time, so a changed workbook is never served stale results.
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import os
@@ -53,7 +54,8 @@ def _key(workbook, func, kwargs) -> str | None:
 
 
 def cached(func):
-    """Cache ``func(workbook, **kwargs) -> DataFrame`` while a cache folder is set."""
+    """Cache ``func(workbook, **kwargs)`` (a DataFrame, or any picklable result) while a
+    cache folder is set."""
 
     @functools.wraps(func)
     def wrapper(workbook, **kwargs):
@@ -72,6 +74,7 @@ def cached(func):
                 with open(partial, "wb") as fh:
                     pickle.dump(_memory[key], fh, protocol=pickle.HIGHEST_PROTOCOL)
                 os.replace(partial, path)  # atomic: readers never see half a file
-        return _memory[key].copy()
+        value = _memory[key]
+        return value.copy() if isinstance(value, pd.DataFrame) else copy.deepcopy(value)
 
     return wrapper

@@ -112,14 +112,16 @@ def show(document: str, context: dict, *, templates=None):
     return HTML(render(document, context, format="html", templates=templates))
 
 
-def review_context(workbook, *, rep: str, period: str, rules=None, gap=None) -> dict:
+def review_context(workbook, *, rep: str, period: str, rules=None, comparison="previous",
+                   gap=None) -> dict:
     """What the agenda and the action plan of ``rep``'s review of ``period`` show;
     ``gap``: the revenue gap already explained (``review.revenue_gap``)."""
     info = review.rep_info(workbook, rep=rep)
     found = findings.findings(workbook, rep=rep, period=period, rules=rules)
     earlier = actions.follow_up(workbook, rep=rep, period=period, rules=rules)
     book = review.order_book_review(workbook, rep=rep, period=period).drop(columns="rep")
-    gap = gap if gap is not None else review.revenue_gap(workbook, rep=rep, period=period)
+    if gap is None:
+        gap = review.revenue_gap(workbook, rep=rep, period=period, comparison=comparison)
     return {
         "rep": {"id": rep, "name": str(info["name"]), "team": str(info["team"] or "")},
         "period": period, "next_period": review.next_period(period),
@@ -233,12 +235,13 @@ def meeting_document(workbook, path, *, rep: str, period: str, rules=None,
     return path
 
 
-def write_pack(workbook, *, rep: str, period: str, stem, rules=None, templates=None
-               ) -> list[Path]:
+def write_pack(workbook, *, rep: str, period: str, stem, rules=None, comparison="previous",
+               templates=None) -> list[Path]:
     """Write ``<stem>.agenda.md``, ``<stem>.action-plan.md``, ``<stem>.action-plan.html``
     and ``<stem>.meeting.xlsx`` for ``rep``'s review of ``period``; returns the paths."""
     stem = Path(stem)
-    context = review_context(workbook, rep=rep, period=period, rules=rules)
+    context = review_context(workbook, rep=rep, period=period, rules=rules,
+                             comparison=comparison)
     written = []
     for document, fmt, suffix in (("agenda", "md", ".agenda.md"),
                                   ("action_plan", "md", ".action-plan.md"),

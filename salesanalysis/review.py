@@ -258,9 +258,11 @@ def attainment_summary(workbook, *, rep: str, period: str) -> pd.DataFrame:
     return out
 
 
+@cached
 def revenue_gap(workbook, *, rep: str, period: str, comparison: str = "previous"):
     """Why the rep's revenue in ``period`` differs from target (from ``comparison`` where
-    the period has no target): :func:`salesanalysis.gap.explain_gap`."""
+    the period has no target): :func:`salesanalysis.gap.explain_gap`. Cached in a batch:
+    the review and the pack written beside it share it."""
     from .gap import explain_gap
 
     try:

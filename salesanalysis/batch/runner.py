@@ -137,6 +137,8 @@ _settings: dict = {}
 def _init_worker(settings: dict) -> None:
     global _settings
     _settings = settings
+    # what is written beside a report reads the tables its kernel has just cached
+    cache.use(settings["env"]["SALESANALYSIS_CACHE"])
     # pool workers leave through os._exit, past atexit; finalizers still run
     multiprocessing.util.Finalize(None, _shutdown_worker_kernel, exitpriority=10)
 

@@ -128,7 +128,8 @@ SHARED_WORK = {"rep_review": _review_shared_work}
 
 def _review_pack(workbook, parameters: dict, stem: Path) -> list[Path]:
     return meeting.write_pack(workbook, rep=parameters["rep"], period=parameters["period"],
-                              stem=stem, rules=parameters.get("rules"))
+                              stem=stem, rules=parameters.get("rules"),
+                              comparison=parameters.get("comparison", "previous"))
 
 
 # per report: files written beside each successful run's notebook (the rep's agenda,

@@ -151,7 +151,7 @@ def _frame(workbook, columns, dims, first, last, reps, computed_by=None):
     """``columns`` summed per combination of ``dims`` over the reps in scope."""
     by = list(dict.fromkeys(["rep", *dims]))
     frame = kpi.compute(workbook, [computed_by] if computed_by else columns, by=by,
-                        start=first, end=last)
+                        start=first, end=last, reps=reps)
     frame = frame[frame["rep"].isin(reps)]
     return frame.groupby(list(dims), as_index=False, dropna=False)[columns].sum()
 

@@ -95,10 +95,14 @@ def aggregate(t: ibis.Table, keys, **aggs) -> pd.DataFrame:
     return (t.group_by(list(keys)).agg(**aggs) if keys else t.aggregate(**aggs)).to_pandas()
 
 
-def _aggregate(workbook, fact_name, measures, dims, period, start, end) -> pd.DataFrame:
+def _aggregate(workbook, fact_name, measures, dims, period, start, end,
+               reps=None) -> pd.DataFrame:
     fact = FACTS[fact_name]
     needs = set().union(*(MEASURES[m].needs for m in measures))
-    t = dated(workbook, fact.build(workbook, needs), fact.date, dims, period, start, end, fact)
+    t = fact.build(workbook, needs)
+    if reps is not None:
+        t = t.filter(t.rep_id.isin(list(reps)))
+    t = dated(workbook, t, fact.date, dims, period, start, end, fact)
     keys = list(dims) + (["period_start"] if period else [])
     return aggregate(t, keys, **{m: MEASURES[m].agg(t) for m in measures})
 
@@ -200,12 +204,14 @@ def ensure_loaded(workbook, names, dims, extra=None) -> None:
                                + "; ".join(gaps) + ". Import it, or choose other KPIs.")
 
 
-def compute(workbook, names, *, by="rep", period=None, start=None, end=None) -> pd.DataFrame:
+def compute(workbook, names, *, by="rep", period=None, start=None, end=None,
+            reps=None) -> pd.DataFrame:
     """Registered KPIs ``names`` grouped ``by`` and per ``period`` in one frame.
 
     Measures of one fact are computed in one query; a ratio KPI brings its
     numerator and denominator columns. Missing tables or columns are reported
-    together before anything runs.
+    together before anything runs. ``reps``: only these reps' records count (the
+    groups of other reps are there, with zeros).
     """
     names = [names] if isinstance(names, str) else list(names)
     dims, start, end = arguments(by, period, start, end)
@@ -222,7 +228,7 @@ def compute(workbook, names, *, by="rep", period=None, start=None, end=None) -> 
     keys = list(dims) + (["period_start"] if period else [])
     frame, integers = None, set()
     for fact_name, fact_measures in by_fact.items():
-        part = _aggregate(workbook, fact_name, fact_measures, dims, period, start, end)
+        part = _aggregate(workbook, fact_name, fact_measures, dims, period, start, end, reps)
         integers |= {c for c in fact_measures if pd.api.types.is_integer_dtype(part[c])}
         frame = part if frame is None else frame.merge(part, on=keys, how="outer") if keys \
             else pd.concat([frame, part], axis=1)
