@@ -151,7 +151,7 @@ def _segment_drops(workbook, period: str) -> pd.DataFrame:
     """Per rep, the segment whose win rate fell most surely from the previous period:
     ``actual`` is the two-proportion z of the fall, ``denominator`` the deals closed in
     the period in that segment."""
-    kind, first, last = period_bounds(period)
+    _, first, last = period_bounds(period)
     before = period_bounds(review.previous_period(period))
     frames = [kpi.compute(workbook, "win_rate", by=["rep", "segment"], start=a, end=b)
               for a, b in ((before[1], before[2]), (first, last))]
