@@ -491,7 +491,8 @@ def _orders_and_feedback(rng, opps, won, o_cust, cust_territory, data_date, reps
     complain = d[rng.random(len(d)) < np.where(late[d], 0.10, 0.03)]
     # East's complaints ramp up over the last 26 weeks, about its deliveries of the last year
     ramp_weeks = np.arange(26)
-    recent = delivered_known & (delivered >= end - np.timedelta64(364, "D").astype("timedelta64[us]"))
+    year_ago = end - np.timedelta64(364, "D").astype("timedelta64[us]")
+    recent = delivered_known & (delivered >= year_ago)
     east = np.flatnonzero((cust_territory[o_cust[w]] == "East") & recent)
     lam = (ramp_weeks + 1) / 26 * 3.0 * reps / 24
     n_east = rng.poisson(lam)

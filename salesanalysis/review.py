@@ -16,10 +16,11 @@ from .kpi.engine import divide
 from .kpi.registry import missing
 from .kpi.periods import period_bounds, period_label, shift_period, truncate
 
-__all__ = ["closed_period", "previous_period", "next_period", "period_end", "with_team_median", "rep_scorecard", "rep_info", "headline", "activity_against_plan",
-           "against_plan", "plan_for_next", "pipeline_due", "order_book_review",
-           "deals_to_disqualify", "slipped", "attainment_trend", "attainment_summary",
-           "team_scorecard", "revenue_gap", "prepare"]
+__all__ = ["closed_period", "previous_period", "next_period", "period_end", "with_team_median",
+           "rep_scorecard", "rep_info", "headline", "activity_against_plan", "against_plan",
+           "plan_for_next", "pipeline_due", "order_book_review", "deals_to_disqualify",
+           "slipped", "attainment_trend", "attainment_summary", "team_scorecard",
+           "revenue_gap", "prepare"]
 
 TARGET_METRICS = ("revenue", "offers_submitted", "new_opportunities", "calls", "visits")
 PLAN_KPIS = ["scheduled", "done", "cancelled", "still_planned", "plan_completion"]

@@ -209,7 +209,8 @@ def _execute(notebook: str, run: Run) -> dict:
     if writer is not None and result["status"] == "ok":
         try:
             with open_workbook(run.parameters["workbook"], read_only=True) as wb:
-                outputs += [p.name for p in writer(wb, run.parameters, run.ipynb.with_suffix(""))]
+                written = writer(wb, run.parameters, run.ipynb.with_suffix(""))
+            outputs += [p.name for p in written]
         except Exception as exc:  # the report is there; what is beside it is not
             result.update(status="failed", error=f"writing beside the report: "
                                                  f"{type(exc).__name__}: {exc}")

@@ -19,8 +19,8 @@ from ..errors import SalesAnalysisError
 from ..kpi.periods import period_bounds
 from ..kpi.registry import REGISTRY
 
-__all__ = ["Param", "SPECS", "SHARED_WORK", "RUN_OUTPUTS", "NOTEBOOKS", "ParameterError", "notebook_path",
-           "parameters_cell", "spec_for", "check", "describe"]
+__all__ = ["Param", "SPECS", "SHARED_WORK", "RUN_OUTPUTS", "NOTEBOOKS", "ParameterError",
+           "notebook_path", "parameters_cell", "spec_for", "check", "describe"]
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 

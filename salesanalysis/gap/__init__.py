@@ -5,5 +5,6 @@ from .drivers import (PROSPECTING, REVENUE, Tree, decompose, driver_matrix, mix_
 from .explain import COMPARISONS, METRICS, GapExplanation, explain_gap
 from .localise import Localisation, localise
 
-__all__ = ["explain_gap", "GapExplanation", "METRICS", "COMPARISONS", "localise", "Localisation", "Tree", "REVENUE", "PROSPECTING", "decompose",
-           "mix_rate", "price_volume_mix", "driver_matrix"]
+__all__ = ["explain_gap", "GapExplanation", "METRICS", "COMPARISONS", "localise",
+           "Localisation", "Tree", "REVENUE", "PROSPECTING", "decompose", "mix_rate",
+           "price_volume_mix", "driver_matrix"]
