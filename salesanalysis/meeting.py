@@ -113,11 +113,13 @@ def show(document: str, context: dict, *, templates=None):
 
 
 def review_context(workbook, *, rep: str, period: str, rules=None, comparison="previous",
-                   gap=None) -> dict:
+                   found=None, gap=None) -> dict:
     """What the agenda and the action plan of ``rep``'s review of ``period`` show;
-    ``gap``: the revenue gap already explained (``review.revenue_gap``)."""
+    ``found`` and ``gap``: the review's findings and revenue gap when already computed
+    (``findings.findings``, ``review.revenue_gap``)."""
     info = review.rep_info(workbook, rep=rep)
-    found = findings.findings(workbook, rep=rep, period=period, rules=rules)
+    if found is None:
+        found = findings.findings(workbook, rep=rep, period=period, rules=rules)
     earlier = actions.follow_up(workbook, rep=rep, period=period, rules=rules)
     book = review.order_book_review(workbook, rep=rep, period=period).drop(columns="rep")
     if gap is None:
@@ -194,13 +196,17 @@ def team_context(workbook, *, period: str, team: str | None = None, rules=None) 
             "data_date": str(kpi.data_date(workbook).date()), "reps": rows}
 
 
-def meeting_document(workbook, path, *, rep: str, period: str, rules=None,
+def meeting_document(workbook, path, *, rep: str, period: str, rules=None, found=None,
                      context: dict | None = None) -> Path:
     """An Excel file to take into the meeting: the agenda with room for notes, and a
     sheet ``actions`` (earlier open actions and the proposed ones, as rows of the action
-    log) to amend, then read back with ``salesanalysis actions import``."""
+    log) to amend, then read back with ``salesanalysis actions import``. ``found`` and
+    ``context``: the review's findings and :func:`review_context` when already computed."""
     path = Path(path)
-    context = context or review_context(workbook, rep=rep, period=period, rules=rules)
+    if found is None:
+        found = findings.findings(workbook, rep=rep, period=period, rules=rules)
+    context = context or review_context(workbook, rep=rep, period=period, rules=rules,
+                                        found=found)
     agenda = [("0. Actions agreed last time", a["text"], a["status"], "") for a in
               context["earlier"]]
     agenda += [("1. Activity against plan", a["label"], f"{a['actual']} of {a['target']}", "")
@@ -213,7 +219,6 @@ def meeting_document(workbook, path, *, rep: str, period: str, rules=None,
                for a in context["attainment"]]
     agenda += [("5. Actions to agree", a["action"], a["criterion"], "")
                for a in context["actions"]]
-    found = findings.findings(workbook, rep=rep, period=period, rules=rules)
     proposed = actions.from_findings(workbook, found)
     still_open = actions.log(workbook, rep=rep, status="open")
     sheet = pd.concat([still_open, proposed], ignore_index=True).drop_duplicates(
@@ -240,8 +245,9 @@ def write_pack(workbook, *, rep: str, period: str, stem, rules=None, comparison=
     """Write ``<stem>.agenda.md``, ``<stem>.action-plan.md``, ``<stem>.action-plan.html``
     and ``<stem>.meeting.xlsx`` for ``rep``'s review of ``period``; returns the paths."""
     stem = Path(stem)
+    found = findings.findings(workbook, rep=rep, period=period, rules=rules)
     context = review_context(workbook, rep=rep, period=period, rules=rules,
-                             comparison=comparison)
+                             comparison=comparison, found=found)
     written = []
     for document, fmt, suffix in (("agenda", "md", ".agenda.md"),
                                   ("action_plan", "md", ".action-plan.md"),
@@ -251,5 +257,5 @@ def write_pack(workbook, *, rep: str, period: str, stem, rules=None, comparison=
                         encoding="utf-8")
         written.append(path)
     written.append(meeting_document(workbook, stem.with_name(stem.name + ".meeting.xlsx"),
-                                    rep=rep, period=period, rules=rules, context=context))
+                                    rep=rep, period=period, found=found, context=context))
     return written
