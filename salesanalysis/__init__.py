@@ -4,6 +4,7 @@ from .errors import (
     DataValidationError,
     MappingError,
     MissingDataError,
+    NoTargetError,
     SalesAnalysisError,
     SourceError,
     WorkbookError,
@@ -36,4 +37,5 @@ __all__ = [
     "DataValidationError",
     "WorkbookError",
     "MissingDataError",
+    "NoTargetError",
 ]

@@ -9,6 +9,7 @@ __all__ = [
     "DataValidationError",
     "WorkbookError",
     "MissingDataError",
+    "NoTargetError",
 ]
 
 
@@ -30,6 +31,10 @@ class WorkbookError(SalesAnalysisError):
 
 class MissingDataError(SalesAnalysisError):
     """A computation needs a table or column the workbook does not have."""
+
+
+class NoTargetError(MissingDataError, ValueError):
+    """A comparison with target where the workbook sets none for that metric and period."""
 
 
 class DataValidationError(SalesAnalysisError):

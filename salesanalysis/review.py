@@ -12,6 +12,7 @@ import pandas as pd
 
 from . import kpi
 from .cache import cached
+from .errors import NoTargetError
 from .kpi.engine import divide
 from .kpi.registry import missing
 from .kpi.periods import period_bounds, period_label, shift_period, truncate
@@ -269,9 +270,7 @@ def revenue_gap(workbook, *, rep: str, period: str, comparison: str = "previous"
     try:
         return explain_gap(workbook, metric="revenue", scope=rep, period=period,
                            against="target")
-    except ValueError as exc:
-        if "no target" not in str(exc):
-            raise
+    except NoTargetError:
         return explain_gap(workbook, metric="revenue", scope=rep, period=period,
                            against=comparison)
 

@@ -4,7 +4,8 @@ import matplotlib
 import pytest
 
 import salesanalysis as sa
-from salesanalysis import demo, kpi, plots
+from salesanalysis import demo, kpi, plots, review
+from salesanalysis.errors import NoTargetError
 from salesanalysis.gap import explain_gap
 
 matplotlib.use("Agg")
@@ -106,3 +107,12 @@ def test_plots_draw_the_bridge_and_the_segments(wb):
     ax = plots.gap_segments(found)
     widths = [p.get_width() for p in ax.patches]
     assert widths == pytest.approx(list(found.segments["contribution"]))
+
+
+def test_the_review_s_revenue_gap_uses_the_comparison_where_no_target_is_set(wb):
+    rep = WHERE["referral_star"]
+    with pytest.raises(NoTargetError, match="no target for revenue in 2026-01"):
+        explain_gap(wb, metric="revenue", scope=rep, period="2026-01", against="target")
+    found = review.revenue_gap(wb, rep=rep, period="2026-01", comparison="last_year")
+    assert (found.against, found.baseline_period) == ("last_year", "2025-01")
+    assert review.revenue_gap(wb, rep=rep, period="2025-Q3").against == "target"

@@ -19,6 +19,7 @@ import pandas as pd
 
 from .. import kpi
 from ..display import format_value
+from ..errors import NoTargetError
 from ..kpi.periods import period_bounds, period_label, shift_period
 from .drivers import PROSPECTING, REVENUE, Tree, decompose, driver_matrix, mix_rate
 from .localise import localise
@@ -254,7 +255,7 @@ def _target(workbook, metric, period, reps):
     targets = targets[targets["rep"].isin(reps)]
     if targets["target"].isna().all() or targets.empty:
         have = sorted(workbook.table("targets").metric.to_pandas().unique())
-        raise ValueError(f"no target for {metric} in {period}; targets exist for "
+        raise NoTargetError(f"no target for {metric} in {period}; targets exist for "
                          f"{', '.join(have) or 'nothing'}")
     return float(targets["target"].sum())
 
