@@ -147,16 +147,12 @@ def review_context(workbook, *, rep: str, period: str, rules=None, comparison="p
 
 
 def _earlier_rows(earlier: pd.DataFrame) -> list[dict]:
-    rows = []
-    for record in earlier.to_dict("records"):
-        unit = _unit(record["kpi"])
-        rows.append({k: "" if _missing(record[k]) else str(record[k]) for k in
-                     ("action_id", "text", "owner", "status", "kpi", "moved", "criterion")}
-                    | {"due_at": "" if _missing(record["due_at"]) else
-                       str(pd.Timestamp(record["due_at"]).date()),
-                       "kpi_before": format_value(record["kpi_before"], unit),
-                       "kpi_now": format_value(record["kpi_now"], unit)})
-    return rows
+    """The earlier actions, each KPI value formatted by that KPI's unit."""
+    columns = ["action_id", "text", "owner", "due_at", "status", "kpi", "kpi_before",
+               "kpi_now", "moved", "criterion"]
+    return _rows(earlier[columns].assign(
+        due_at=pd.to_datetime(earlier["due_at"]).dt.strftime("%Y-%m-%d"),
+        unit=earlier["kpi"].map(_unit)), {})
 
 
 def _missing(value) -> bool:
