@@ -72,6 +72,10 @@ def add(workbook, *, rep: str, text: str, period: str | None = None, kpi_name: s
         direction: str | None = None, owner: str | None = None, due=None,
         criterion: str | None = None, finding: str | None = None) -> str:
     """Record one action agreed without a finding; returns its id."""
+    known = set(REGISTRY) | set(findings_module.SPECIAL)
+    if kpi_name is not None and kpi_name not in known:
+        raise ValueError(f"kpi must be a KPI name (salesanalysis.kpi.kpis()) or one of "
+                         f"{', '.join(findings_module.SPECIAL)}; got {kpi_name!r}")
     existing = set(log(workbook)["action_id"])
     n = 1  # the rep's own numbering: R004-A0001, R004-A0002 ...
     while f"{rep}-A{n:04d}" in existing:
@@ -81,7 +85,7 @@ def add(workbook, *, rep: str, text: str, period: str | None = None, kpi_name: s
     record(workbook, pd.DataFrame([{
         "action_id": action_id, "rep_id": rep, "created_at": _today(workbook),
         "period": period, "finding": finding, "text": text, "owner": owner or rep,
-        "due_at": pd.Timestamp(due) if due is not None else None, "kpi": kpi_name,
+        "due_at": due, "kpi": kpi_name,  # checked by the import, like any edited log
         "kpi_before": before, "direction": direction, "criterion": criterion,
         "status": "open"}], columns=COLUMNS))
     return action_id

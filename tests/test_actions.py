@@ -111,6 +111,11 @@ def test_argument_errors(wb, rules, tmp_path):
         actions.set_status(wb, "NOPE", "done")
     with pytest.raises(ValueError, match=".csv or .xlsx"):
         actions.export(wb, tmp_path / "log.json")
+    with pytest.raises(ValueError, match="kpi must be a KPI name .* got 'happiness'"):
+        actions.add(wb, rep="R1", text="Smile", kpi_name="happiness", period="2025-03")
+    with pytest.raises(DataValidationError, match="column due_at = '2025-13-40'"):
+        actions.add(wb, rep="R1", text="Call back", due="2025-13-40")
+    assert actions.log(wb).empty
 
 
 def test_cli_agrees_marks_and_lists(tmp_path, rules, capsys):
