@@ -39,7 +39,10 @@ import matplotlib
 matplotlib.use("agg")
 import matplotlib.pyplot as plt
 import salesanalysis as sa
-from salesanalysis import actions, cache, display as show, findings, meeting, plots, review
+from salesanalysis.analyses import actions, findings
+from salesanalysis.present import display as show, meeting, plots
+from salesanalysis.reports import rep_review as review
+from salesanalysis.store import cache
 cache.use(tempfile.mkdtemp())  # the team-wide tables once, as a batch does
 out = Path(tempfile.mkdtemp())
 plots.set_theme()
@@ -124,9 +127,10 @@ def main() -> None:
     prepare_workbook(folder, options.reps, options.weeks)
     workbook = folder / "kpi.duckdb"
     import salesanalysis as sa
+    from salesanalysis.store.roster import members
 
     with sa.open_workbook(workbook, read_only=True) as wb:
-        sellers = sa.team.members(wb)["rep_id"].tolist()[: known.runs]
+        sellers = members(wb)["rep_id"].tolist()[: known.runs]
     print(f"rep_review for {len(sellers)} reps of {workbook} ({PERIOD}), 2 jobs, HTML")
     scratch = Path(tempfile.mkdtemp(prefix="salesanalysis-batch-"))
     try:

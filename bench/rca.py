@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from salesanalysis.gap import localise
+from salesanalysis.analyses.gap import localise
 
 VALUES = {"sum": ("actual", "expected"),
           "ratio": (("actual_num", "actual_den"), ("expected_num", "expected_den"))}

@@ -10,13 +10,13 @@ import traceback
 from pathlib import Path
 
 from .errors import DataValidationError, SalesAnalysisError
-from .report import problems_by_reason
+from .ingest.report import problems_by_reason
 
 __all__ = ["main"]
 
 
 def _import(args) -> int:
-    from .workbook import open_workbook
+    from .store.workbook import open_workbook
 
     with open_workbook(args.workbook) as wb:
         report = wb.import_data(args.source, mapping=args.mapping, table=args.table,
@@ -32,7 +32,7 @@ def _import(args) -> int:
 
 def _demo(args) -> int:
     from . import demo
-    from .workbook import open_workbook
+    from .store.workbook import open_workbook
 
     started = time.perf_counter()
     tables = demo.generate(reps=args.reps, weeks=args.weeks, seed=args.seed, start=args.start)
@@ -54,7 +54,7 @@ def _demo(args) -> int:
 
 
 def _info(args) -> int:
-    from .workbook import open_workbook
+    from .store.workbook import open_workbook
 
     with open_workbook(args.workbook, read_only=True) as wb:
         info = wb.info()
@@ -109,8 +109,8 @@ def _run(args) -> int:
 def _actions(args) -> int:
     import pandas as pd
 
-    from . import actions
-    from .workbook import open_workbook
+    from .analyses import actions
+    from .store.workbook import open_workbook
 
     read_only = args.action in ("list", "export")
     with open_workbook(args.workbook, read_only=read_only) as wb:

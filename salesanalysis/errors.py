@@ -4,17 +4,36 @@ from __future__ import annotations
 
 __all__ = [
     "SalesAnalysisError",
+    "InvalidArgumentError",
+    "UnknownNameError",
     "SourceError",
     "MappingError",
     "DataValidationError",
     "WorkbookError",
     "MissingDataError",
     "NoTargetError",
+    "RulesError",
+    "TemplateError",
+    "ParameterError",
+    "BatchError",
 ]
 
 
 class SalesAnalysisError(Exception):
     """Base class of every error raised on purpose by salesanalysis."""
+
+
+class InvalidArgumentError(SalesAnalysisError, ValueError):
+    """An argument outside what a function accepts; the message names the parameter, the
+    function, what it accepts and what it got."""
+
+
+class UnknownNameError(InvalidArgumentError, KeyError):
+    """A name (KPI, rep, team, table, dimension) that does not exist; the message lists the
+    known names. Also a ``ValueError``, as any argument error, and a ``KeyError``."""
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0]) if self.args else ""
 
 
 class SourceError(SalesAnalysisError):
@@ -35,6 +54,22 @@ class MissingDataError(SalesAnalysisError):
 
 class NoTargetError(MissingDataError, ValueError):
     """A comparison with target where the workbook sets none for that metric and period."""
+
+
+class RulesError(SalesAnalysisError):
+    """A findings rules file that cannot be used; says which file, rule and field."""
+
+
+class TemplateError(SalesAnalysisError):
+    """A meeting template that cannot be read or rendered; names the file and line."""
+
+
+class ParameterError(InvalidArgumentError):
+    """Parameters a notebook does not accept; the message lists what it accepts."""
+
+
+class BatchError(SalesAnalysisError):
+    """A batch that cannot start (bad notebook, parameters or members)."""
 
 
 class DataValidationError(SalesAnalysisError):

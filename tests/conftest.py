@@ -3,6 +3,8 @@ import pytest
 
 import salesanalysis as sa
 
+from builders import FIELD_REPS, FINDINGS_RULES, REPS, build, opp, revenue_targets, won
+
 
 @pytest.fixture
 def reps():
@@ -17,31 +19,40 @@ def workbook():
     wb.close()
 
 
-def problems_of(report, table):
-    """(row, column, reason) of a table's rejects, sorted."""
-    r = report.rejects
-    r = r[r["table"] == table]
-    return sorted(zip(r["row"], r["column"], r["reason"]))
+@pytest.fixture(scope="module")
+def march_wb():
+    # March: R1 wins 1,200 (target 1,000), R2 wins 500 (target 1,000); team median 850
+    deals = [opp(1, "R1", "2025-01-01", "won", "2025-03-10", 1200),
+             opp(2, "R2", "2025-01-01", "won", "2025-03-12", 500),
+             opp(3, "R1", "2025-01-01", "won", "2025-02-12", 600)]
+    targets = revenue_targets(("2025-03", "R1", 1000), ("2025-03", "R2", 1000),
+                              ("2025-02", "R1", 800))
+    book = build(as_of="2025-04-02", reps=FIELD_REPS, opportunities=deals, targets=targets)
+    yield book
+    book.close()
 
 
-def build(as_of="2025-12-31", **frames):
-    """A workbook from small DataFrames (or lists of row dicts), strict, dated ``as_of``."""
-    tables = {name: pd.DataFrame(rows) for name, rows in frames.items()}
-    return sa.Workbook.from_frames(tables, strict=True, as_of=as_of)
-
-
-HOSTILE = "<script>alert(1)</script>"
-
-
-def small_demo(folder):
-    """A workbook file of twelve demo reps over 40 weeks (data to 2024-10-07) in which rep
-    R001 and every customer carry a hostile name."""
-    from salesanalysis import demo
-
-    tables = demo.generate(reps=12, weeks=40, seed=3)
-    tables["reps"].loc[tables["reps"]["rep_id"] == "R001", "name"] = HOSTILE
-    tables["customers"]["name"] = f"{HOSTILE} & Co"
-    path = folder / "small.duckdb"
-    with sa.open_workbook(path) as wb:
-        wb.import_data(tables, as_of=demo.export_date(weeks=40).date(), progress=False)
+@pytest.fixture
+def rules_path(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text(FINDINGS_RULES)
     return path
+
+
+@pytest.fixture(scope="module")
+def sales_wb():
+    opps = [won(1, "R1", "2025-03-05", 400), won(2, "R1", "2025-03-15", 200),
+            won(3, "R1", "2025-03-20", 500),            # after the data date: not yet known
+            won(4, "R1", "2025-02-03", 300), won(5, "R1", "2025-02-25", 900),
+            won(6, "R1", "2024-03-08", 250), won(7, "R1", "2024-03-28", 1000)]
+    targets = [{"period": "2025-03", "scope_level": "rep", "scope_id": "R1",
+                "metric": "revenue", "value": 1000},
+               {"period": "2025-01", "scope_level": "rep", "scope_id": "R1",
+                "metric": "revenue", "value": 500},
+               {"period": "2025-02", "scope_level": "rep", "scope_id": "R1",
+                "metric": "revenue", "value": 800},
+               {"period": "2025-Q1", "scope_level": "team", "scope_id": "T",
+                "metric": "revenue", "value": 3000}]
+    wb = build(as_of="2025-03-16", reps=REPS, opportunities=opps, targets=targets)
+    yield wb
+    wb.close()

@@ -7,16 +7,16 @@ page loads nothing from the network (``templates/html/report``).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
 
-from ..display import KPIS_MIME
+from .. import layout
+from ..present.display import KPIS_MIME
 
 __all__ = ["TEMPLATES", "html_exporter", "to_html", "headline_kpis"]
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "html"
+TEMPLATES = layout.TEMPLATES / "html"
 _HIDDEN_TAGS = ("parameters", "injected-parameters")
 _exporter: HTMLExporter | None = None
 _STYLE = re.compile(r"<style[^>]*>.*?</style>", re.S)

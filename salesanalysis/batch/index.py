@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..display import format_value
+from ..kpi.units import format_value
+from ..layout import INDEX_FILE, RUNS_FILE
 
 __all__ = ["RUNS_FILE", "collect_runs", "write_index"]
 
-RUNS_FILE = "runs.csv"
-INDEX_FILE = "index.html"
 _RATIOS = ("attainment", "rate", "share")
 
 _STYLE = """

@@ -24,7 +24,8 @@ ENGINE = "salesanalysis-warm"
 _RESET = ("__import__('matplotlib.pyplot').pyplot.close('all'); "
           "get_ipython().reset(new_session=True, aggressive=False)")
 # imported once per kernel so the first report does not pay for it
-_WARM_UP = "import salesanalysis, salesanalysis.review, salesanalysis.plots, seaborn"
+_WARM_UP = ("import salesanalysis, salesanalysis.reports.rep_review, salesanalysis.present.plots, "
+            "seaborn")
 
 
 class WarmKernel:

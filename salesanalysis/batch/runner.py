@@ -24,11 +24,12 @@ import pandas as pd
 import papermill
 from tqdm.auto import tqdm
 
-from .. import cache, review
-from ..display import safe_name
-from ..errors import SalesAnalysisError
-from ..team import members
-from ..workbook import open_workbook
+from ..store import cache
+from ..reports import rep_review as review
+from ..layout import report_folder, run_name, safe_name
+from ..errors import BatchError
+from ..store.roster import members, reps_frame
+from ..store.workbook import open_workbook
 from .export import headline_kpis, to_html
 from .index import RUNS_FILE, collect_runs, write_index
 from .kernels import ENGINE, WarmKernel
@@ -38,9 +39,6 @@ __all__ = ["Run", "plan_runs", "run_batch", "safe_name", "BatchError"]
 
 EACH = ("rep", "team")
 
-
-class BatchError(SalesAnalysisError):
-    """A batch that cannot start (bad notebook, parameters or members)."""
 
 
 @dataclass
@@ -68,7 +66,7 @@ def _members(wb, each: str, reps, team) -> list[tuple[str, str]]:
     if reps is None:
         people = members(wb, team=team)  # an unknown team fails naming the teams
         return list(zip(people["rep_id"], people["name"]))
-    table = review._reps(wb)
+    table = reps_frame(wb)
     unknown = sorted(set(reps) - set(table["rep_id"]))
     if unknown:
         raise BatchError(f"unknown rep(s): {', '.join(map(str, unknown))}")
@@ -110,14 +108,14 @@ def plan_runs(notebook, *, workbook, out, each: str | None = None, reps=None, te
             params["team"] = team
         members = _members(wb, each, reps, team) if each else [(None, path.stem)]
     label = params.get("period") or "all"
-    folder = Path(out) / path.stem / safe_name(label)
+    folder = report_folder(out, path.stem, label)
     runs, used = [], set()
     for member, member_name in members:
         run_params = dict(params)
         if each:
             run_params[target] = member
         title = f"{member_name} ({member})" if each == "rep" else member_name
-        name = safe_name(f"{member} {member_name}" if each == "rep" else member_name)
+        name = run_name(member, member_name, each=each)
         stem, n = name, 2
         while name.lower() in used:  # names that differ only by case or symbols
             name, n = f"{stem}-{n}", n + 1
@@ -205,12 +203,13 @@ def _execute(notebook: str, run: Run) -> dict:
             run.html.write_text(to_html(book, title=run.title), encoding="utf-8")
             outputs.append(run.html.name)
         result["kpis"] = kpis
-    writer = RUN_OUTPUTS.get(Path(notebook).stem)
-    if writer is not None and result["status"] == "ok":
+    writers = RUN_OUTPUTS.get(Path(notebook).stem, [])
+    if writers and result["status"] == "ok":
         try:
             with open_workbook(run.parameters["workbook"], read_only=True) as wb:
-                written = writer(wb, run.parameters, run.ipynb.with_suffix(""))
-            outputs += [p.name for p in written]
+                for writer in writers:
+                    written = writer(wb, run.parameters, run.ipynb.with_suffix(""))
+                    outputs += [p.name for p in written]
         except Exception as exc:  # the report is there; what is beside it is not
             result.update(status="failed", error=f"writing beside the report: "
                                                  f"{type(exc).__name__}: {exc}")
@@ -262,7 +261,7 @@ def run_batch(notebook, *, workbook, out, each: str | None = None, reps=None, te
     """
     path, label, runs = plan_runs(notebook, workbook=workbook, out=out, each=each, reps=reps,
                                   team=team, period=period, parameters=parameters, html=html)
-    folder = Path(out) / path.stem / safe_name(label)
+    folder = report_folder(out, path.stem, label)
     folder.mkdir(parents=True, exist_ok=True)
     cache_dir = Path(out) / ".cache"
     _prepare(path, runs, cache_dir)

@@ -8,133 +8,29 @@ its parameters cell: the type of each default.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-from .. import findings, meeting
-from ..gap.explain import COMPARISONS, METRICS
-from ..errors import SalesAnalysisError
-from ..kpi.periods import period_bounds
-from ..kpi.registry import REGISTRY
+from .. import layout
+from ..errors import ParameterError
+from ..present import OUTPUT_WRITERS
+from ..reports import REPORTS
+from ..reports.spec import Param
 
 __all__ = ["Param", "SPECS", "SHARED_WORK", "RUN_OUTPUTS", "NOTEBOOKS", "ParameterError",
            "notebook_path", "parameters_cell", "spec_for", "check", "describe"]
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOKS = layout.NOTEBOOKS
 
 
-class ParameterError(SalesAnalysisError):
-    """Parameters a notebook does not accept; the message lists what it accepts."""
 
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    type: str  # str, int, float, bool, path, period, choice, kpi
-    default: object
-    help: str
-    choices: tuple = ()
-    optional: bool = False  # None is allowed
-
-    def check(self, value) -> str | None:
-        """None when ``value`` is acceptable, else what is wrong."""
-        if value is None:
-            return None if self.optional else "may not be empty"
-        kind = self.type
-        if kind == "bool" and not isinstance(value, bool):
-            return f"must be true or false, got {value!r}"
-        if kind == "int" and (not isinstance(value, int) or isinstance(value, bool)):
-            return f"must be a whole number, got {value!r}"
-        if kind == "float" and (not isinstance(value, (int, float)) or isinstance(value, bool)):
-            return f"must be a number, got {value!r}"
-        if kind in ("str", "path", "period", "choice", "kpi") and not isinstance(value, str):
-            return f"must be text, got {value!r}"
-        if kind == "period":
-            try:
-                period_bounds(value)
-            except ValueError as exc:
-                return str(exc)
-        if kind == "choice" and value not in self.choices:
-            return f"must be one of {', '.join(map(str, self.choices))}; got {value!r}"
-        if kind == "kpi" and value not in REGISTRY:
-            return f"must be a KPI name (salesanalysis.kpi.kpis()); got {value!r}"
-        return None
-
-    def convert(self, text: str):
-        """A value given as text on the command line, in this parameter's type."""
-        if text.lower() in ("none", "null", ""):
-            return None
-        if self.type == "int":
-            return int(text) if text.lstrip("-").isdigit() else text
-        if self.type == "float":
-            try:
-                return float(text)
-            except ValueError:
-                return text
-        if self.type == "bool":
-            return {"true": True, "yes": True, "1": True, "false": False, "no": False,
-                    "0": False}.get(text.lower(), text)
-        return text
-
-
-_WORKBOOK = Param("workbook", "path", "data/demo.duckdb", "the workbook file")
-_PERIOD = Param("period", "period", None, "a closed period such as 2025-11 or 2025-Q3; "
-                "None: the last full month", optional=True)
-_TEAM = Param("team", "str", None, "one team, or None for every team", optional=True)
-
-SPECS: dict[str, tuple[Param, ...]] = {
-    "rep_review": (
-        _WORKBOOK,
-        Param("rep", "str", "R001", "the rep's id"),
-        _PERIOD,
-        Param("comparison", "choice", "previous", "the comparison period",
-              choices=("previous", "last_year")),
-        Param("rules", "path", None, "a findings rules file; None: templates/findings.yaml",
-              optional=True),
-    ),
-    "team_trends": (
-        _WORKBOOK, _TEAM, _PERIOD,
-        Param("grain", "choice", "month", "the trend's period",
-              choices=("week", "month", "quarter", "year")),
-        Param("periods", "int", 12, "how many periods to show"),
-        Param("metric", "kpi", "revenue", "the KPI to follow"),
-    ),
-    "pipeline_health": (
-        _WORKBOOK, _TEAM, _PERIOD,
-        Param("weeks", "int", 26, "weeks of prospecting history"),
-    ),
-    "data_quality": (_WORKBOOK,),
-    "gap_analysis": (
-        _WORKBOOK,
-        Param("scope", "str", None, "a rep id, a team, or None for the company", optional=True),
-        _PERIOD,
-        Param("comparison", "choice", "previous", "what the period is compared with",
-              choices=COMPARISONS),
-        Param("metric", "choice", "revenue", "the KPI whose gap is explained",
-              choices=tuple(METRICS)),
-    ),
-}
-
-
-def _review_shared_work(workbook, parameters: dict) -> None:
-    findings.prepare(workbook, period=parameters["period"], rules=parameters.get("rules"))
-
-
+# every report's declaration, by notebook name
+SPECS: dict[str, tuple[Param, ...]] = {r.name: r.params for r in REPORTS}
 # per report: the team-wide work every run filters, done once per batch
-SHARED_WORK = {"rep_review": _review_shared_work}
-
-
-def _review_pack(workbook, parameters: dict, stem: Path) -> list[Path]:
-    return meeting.write_pack(workbook, rep=parameters["rep"], period=parameters["period"],
-                              stem=stem, rules=parameters.get("rules"),
-                              comparison=parameters.get("comparison", "previous"))
-
-
-# per report: files written beside each successful run's notebook (the rep's agenda,
-# action plan and meeting document)
-RUN_OUTPUTS = {"rep_review": _review_pack}
+SHARED_WORK = {r.name: r.shared_work for r in REPORTS if r.shared_work is not None}
+# per report: the writers of the files beside each successful run's notebook
+RUN_OUTPUTS = {r.name: [OUTPUT_WRITERS[o] for o in r.outputs] for r in REPORTS if r.outputs}
 
 
 def notebook_path(notebook: str | Path) -> Path:

@@ -10,6 +10,7 @@ import pandas as pd
 from .engine import (aggregate, arguments, complete, compute, dated, divide, ensure_loaded,
                      frame_keys, with_dims)
 from .periods import parse_date, period_starts, shift_period
+from ..store.workbook import data_date
 from .registry import KPI, register
 
 __all__ = ["data_date", "as_of_date", "state_at", "open_pipeline", "stalled_deals",
@@ -40,16 +41,6 @@ for _kpi in [
          "stages": ("position",)}, group="pipeline"),
 ]:
     register(_kpi)
-
-
-def data_date(workbook) -> pd.Timestamp:
-    """The date the data stands at: the latest import's ``as_of`` (else today). Imports
-    of the action log alone do not count: agreeing actions does not move the data."""
-    at = workbook._raw.execute(
-        "SELECT max(as_of) FROM _imports i WHERE NOT EXISTS (SELECT 1 FROM _import_files f "
-        "WHERE f.import_id = i.import_id) OR EXISTS (SELECT 1 FROM _import_files f "
-        "WHERE f.import_id = i.import_id AND f.table_name <> 'actions')").fetchone()[0]
-    return pd.Timestamp(at).normalize() if at is not None else pd.Timestamp.today().normalize()
 
 
 def as_of_date(workbook, as_of) -> pd.Timestamp:

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..schema import SCHEMAS
+from .units import UNITS
 
 __all__ = ["KPI", "REGISTRY", "register", "get", "kpis", "missing", "UNITS"]
 
-UNITS = ("count", "currency", "ratio", "days", "seconds", "per 100", "currency/day")
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..store.cache import cached
+from ..store.roster import reps_frame
 from .engine import compute, divide
 from .periods import period_bounds, period_label, shift_period, truncate
 from .registry import get, missing
 from .results import targets
 
-__all__ = ["HEADLINE", "scorecard"]
+__all__ = ["HEADLINE", "scorecard", "rep_scorecard", "team_scorecard", "with_team_median"]
 
 HEADLINE = (
     "revenue", "deals_won", "offers_submitted", "offer_win_rate", "win_rate",
@@ -96,3 +98,24 @@ def scorecard(workbook, *, scope="rep", period: str, kpis=None) -> pd.DataFrame:
     out = out[order].sort_values(["scope_id"], kind="stable").reset_index(drop=True)
     out.attrs["skipped"] = skipped
     return out
+
+
+def with_team_median(card: pd.DataFrame) -> pd.DataFrame:
+    """``card`` (rows per rep and KPI, with ``team``) with the median ``actual`` of
+    each rep's team for the same KPI."""
+    return card.assign(team_median=card.groupby(["team", "kpi"])["actual"].transform("median"))
+
+
+def rep_scorecard(workbook, *, period: str, kpis=None) -> pd.DataFrame:
+    """The scorecard of every rep for ``period`` (``kpis`` as for
+    :func:`scorecard`), with each rep's team."""
+    card = scorecard(workbook, scope="rep", period=period, kpis=kpis)
+    card.insert(2, "team", card["scope_id"].map(reps_frame(workbook).set_index("rep_id")["team"]))
+    return card
+
+
+@cached
+def team_scorecard(workbook, *, period: str) -> pd.DataFrame:
+    """The headline scorecard of every rep for ``period``, with each rep's team and
+    its median."""
+    return with_team_median(rep_scorecard(workbook, period=period))

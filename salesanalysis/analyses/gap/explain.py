@@ -1,0 +1,310 @@
+"""``explain_gap``: why a KPI of a rep, a team or the company missed, in money and words.
+
+It compares a period with a baseline (the target, the previous period or the same period
+last year) and gives:
+
+- a bridge: the gap split exactly among the KPI's drivers (activities, conversion, win
+  rate, deal size ... for revenue; mix and rate for a ratio such as win rate);
+- the segments that explain it: the dimension-value combinations found by
+  :func:`~salesanalysis.gap.localise`, each with a sentence in plain words;
+- the segment x driver table along the first dimension.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ... import kpi
+from ...kpi.units import format_value
+from ...store.roster import members
+from ...errors import NoTargetError
+from ...kpi.periods import period_bounds, period_label, shift_period
+from .drivers import PROSPECTING, REVENUE, Tree, decompose, driver_matrix, mix_rate
+from .localise import localise
+
+__all__ = ["explain_gap", "GapExplanation", "METRICS", "COMPARISONS"]
+
+COMPARISONS = ("target", "previous", "last_year")
+# the baseline is another period's counts, few per segment: a segment's rate is shrunk
+# towards the scope's by 10 pseudo-deals; a gap is explained for a reader, so the bar is
+# one test at 5% rather than chance over every combination searched
+SEARCH = {"observed_baseline": True, "threshold": 3.84, "max_causes": 3, "prior": 10.0}
+
+
+@dataclass(frozen=True)
+class _Metric:
+    label: str
+    unit: str
+    kind: str  # "sum" or "ratio"
+    value: str | tuple[str, str]  # KPI measure(s) of the leaves
+    tree: Tree | None = None
+    # base numbers of the tree -> KPI measures
+    bases: dict = field(default_factory=dict)
+    # the KPI whose computation brings a ratio's numerator and denominator
+    computed_by: str | None = None
+    dims: tuple = ("segment", "territory", "source")
+
+    def columns(self) -> list[str]:
+        return [self.value] if isinstance(self.value, str) else list(self.value)
+
+
+_COMPLAINTS = Tree("Complaints", "product", [
+    "orders", Tree("Complaints per order", "ratio", ["complaints", "orders"])],
+    equals="complaints")
+
+METRICS = {
+    "revenue": _Metric("Revenue", "currency", "sum", "revenue", REVENUE,
+                       {"activities": "done", "offers": "offers_submitted", "wins": "deals_won",
+                        "revenue": "revenue"}),
+    "offers_submitted": _Metric("Offers", "count", "sum", "offers_submitted", PROSPECTING,
+                                {"activities": "done", "unique_prospects": "unique_prospects",
+                                 "offers": "offers_submitted"}),
+    "deals_won": _Metric("Sales closed", "count", "sum", "deals_won"),
+    "win_rate": _Metric("Win rate", "ratio", "ratio", ("deals_won", "deals_closed"),
+                        computed_by="win_rate"),
+    "complaints": _Metric("Complaints", "count", "sum", "complaints", _COMPLAINTS,
+                          {"orders": "orders", "complaints": "complaints"},
+                          dims=("territory", "segment")),
+}
+
+
+@dataclass
+class GapExplanation:
+    """What :func:`explain_gap` found. ``bridge``: driver, effect (adds up to the gap);
+    ``segments``: the causes with ``sentence``; ``matrix``: segment x driver effects."""
+
+    metric: str
+    label: str
+    unit: str
+    scope: str
+    period: str
+    against: str
+    baseline_period: str
+    baseline: float
+    actual: float
+    bridge: pd.DataFrame
+    segments: pd.DataFrame
+    matrix: pd.DataFrame
+
+    @property
+    def gap(self) -> float:
+        return self.actual - self.baseline
+
+    def headline(self) -> str:
+        against = {"target": "the target", "previous": f"the previous period "
+                   f"({self.baseline_period})", "last_year": f"the same period last year "
+                   f"({self.baseline_period})"}[self.against]
+        return (f"{self.label} of {self.scope} in {self.period}: "
+                f"{format_value(self.actual, self.unit)} against "
+                f"{format_value(self.baseline, self.unit)} for {against}, a gap of "
+                f"{_signed(self.gap, self.unit)}.")
+
+    def sentences(self) -> list[str]:
+        return list(self.segments["sentence"])
+
+    def _repr_html_(self) -> str:
+        items = "".join(f"<li>{html.escape(s)}</li>" for s in self.sentences())
+        bridge = self.bridge.assign(effect=[_signed(v, self.unit) for v in self.bridge["effect"]])
+        return (f"<p>{html.escape(self.headline())}</p>"
+                + (f"<ol>{items}</ol>" if items else "<p>No segment stands out.</p>")
+                + bridge.to_html(index=False))
+
+
+def _signed(value, unit):
+    text = format_value(abs(value), unit)
+    if unit == "ratio":
+        text = f"{abs(value) * 100:.1f} points"
+    return ("+" if value > 0 else "-" if value < 0 else "") + text
+
+
+def _baseline_bounds(period, against):
+    """Label, first and last day of the period ``against`` names (``previous`` or
+    ``last_year``)."""
+    kind, first, _ = period_bounds(period)
+    if against == "previous":
+        start = shift_period(first, kind, -1)
+    elif kind == "week":
+        start = shift_period(first, kind, -52)
+    else:
+        start = first - pd.DateOffset(years=1)
+    label = period_label(start, kind)
+    return (label, *period_bounds(label)[1:])
+
+
+def _scope_reps(workbook, scope):
+
+    reps = members(workbook)
+    if scope in (None, "", "all"):
+        return "the company", list(reps["rep_id"])
+    if scope in set(reps["rep_id"]):
+        name = reps.loc[reps["rep_id"] == scope, "name"].iloc[0]
+        return f"{name} ({scope})", [scope]
+    if scope in set(reps["team"]):
+        return f"team {scope}", list(reps.loc[reps["team"] == scope, "rep_id"])
+    raise ValueError(f"scope must be a rep id, a team or 'all'; no rep or team {scope!r} "
+                     f"(teams: {', '.join(sorted(reps['team'].dropna().unique()))})")
+
+
+def _frame(workbook, columns, dims, first, last, reps, computed_by=None):
+    """``columns`` summed per combination of ``dims`` over the reps in scope."""
+    by = list(dict.fromkeys(["rep", *dims]))
+    frame = kpi.compute(workbook, [computed_by] if computed_by else columns, by=by,
+                        start=first, end=last, reps=reps)
+    frame = frame[frame["rep"].isin(reps)]
+    return frame.groupby(list(dims), as_index=False, dropna=False)[columns].sum()
+
+
+def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
+                period: str, against: str = "previous", dims=None) -> GapExplanation:
+    """Why ``metric`` of ``scope`` in ``period`` differs from its baseline.
+
+    Parameters
+    ----------
+    workbook : Workbook
+    metric : str
+        One of ``METRICS``: revenue, offers_submitted, deals_won, win_rate, complaints.
+    scope : str, optional
+        A rep id, a team, or None / "all" for the company. For a team or the company,
+        ``rep`` is a useful dimension.
+    period : str
+        A period label: ``2025``, ``2025-Q2``, ``2025-06`` or ``2025-W23``.
+    against : {"target", "previous", "last_year"}
+        The baseline. A target is spread over the segments as the previous period was.
+    dims : list of str, optional
+        Dimensions to search for the segments that explain the gap (see
+        ``kpi.DIMENSIONS``); ``source`` applies to deals only. By default segment,
+        territory and source (complaints: territory and segment), and rep first for a
+        team or the company.
+
+    Returns
+    -------
+    GapExplanation
+    """
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {', '.join(METRICS)}; got {metric!r}")
+    if against not in COMPARISONS:
+        raise ValueError(f"against must be one of {', '.join(COMPARISONS)}; got {against!r}")
+    spec = METRICS[metric]
+    subject, reps = _scope_reps(workbook, scope)
+    if dims is None:
+        dims = (["rep"] if len(reps) > 1 else []) + list(spec.dims)
+    dims = list(dims)
+    if not dims:
+        raise ValueError("dims must name at least one dimension")
+    _, first, last = period_bounds(period)
+    # against a target, the segments are expected to keep the previous period's pattern
+    base_label, b_first, b_last = _baseline_bounds(
+        period, "previous" if against == "target" else against)
+    leaves = _leaves(workbook, spec, dims, reps, (first, last), (b_first, b_last))
+    scale = 1.0
+    if against == "target":
+        if spec.kind != "sum":
+            raise ValueError(f"{metric} is a ratio without targets; compare it with "
+                             "'previous' or 'last_year'")
+        target = _target(workbook, metric, period, reps)
+        expected, actual = leaves[f"{spec.value}_expected"], leaves[spec.value]
+        if expected.sum() == 0:  # nothing to follow: the target as the actual is spread
+            expected = actual if actual.sum() else pd.Series(1.0, index=leaves.index)
+        scale = target / expected.sum()
+        leaves[f"{spec.value}_expected"] = expected * scale
+        base_label = period
+    if spec.kind == "sum":
+        found = localise(leaves, dims=dims, actual=spec.value, expected=f"{spec.value}_expected",
+                         counts=spec.unit == "count", **SEARCH)
+        actual_total = leaves[spec.value].sum()
+        baseline_total = leaves[f"{spec.value}_expected"].sum()
+    else:
+        num, den = spec.value
+        found = localise(leaves, dims=dims, kind="ratio", actual=(num, den),
+                         expected=(f"{num}_expected", f"{den}_expected"), **SEARCH)
+        actual_total = _divide(leaves[num].sum(), leaves[den].sum())
+        baseline_total = _divide(leaves[f"{num}_expected"].sum(), leaves[f"{den}_expected"].sum())
+    bridge, matrix = _bridge(workbook, spec, dims, reps, (first, last), (b_first, b_last),
+                             scale, leaves)
+    segments = _ranked(found.causes, spec, actual_total - baseline_total)
+    return GapExplanation(metric, spec.label, spec.unit, subject, period, against, base_label,
+                          float(baseline_total), float(actual_total), bridge, segments, matrix)
+
+
+def _leaves(workbook, spec, dims, reps, now, before):
+    """The metric's columns per combination of ``dims``, now and (``_expected``) before."""
+    frames = [_frame(workbook, spec.columns(), dims, first, last, reps, spec.computed_by)
+              for first, last in (now, before)]
+    leaves = frames[0].merge(frames[1], on=dims, how="outer", suffixes=("", "_expected"))
+    return leaves.fillna({c: 0 for c in leaves.columns if c not in dims})
+
+
+def _ranked(causes, spec, gap):
+    """The causes with their sentence: what explains the gap first (largest part in its
+    direction), then what offsets it."""
+    out = causes.assign(sentence=[_sentence(spec, row, gap) for row in causes.itertuples()])
+    along = out["contribution"] * (1 if gap >= 0 else -1)
+    order = sorted(range(len(out)), key=lambda i: (along.iloc[i] <= 0, -abs(along.iloc[i])))
+    return out.iloc[order].reset_index(drop=True)
+
+
+def _divide(a, b):
+    return float(a) / float(b) if b else float("nan")
+
+
+def _target(workbook, metric, period, reps):
+    targets = kpi.targets(workbook, metric=metric, by="rep", labels=[period])
+    targets = targets[targets["rep"].isin(reps)]
+    if targets["target"].isna().all() or targets.empty:
+        have = sorted(workbook.table("targets").metric.to_pandas().unique())
+        raise NoTargetError(f"no target for {metric} in {period}; targets exist for "
+                         f"{', '.join(have) or 'nothing'}")
+    return float(targets["target"].sum())
+
+
+def _bridge(workbook, spec, dims, reps, now, before, scale, leaves):
+    """Bridge by driver, and the segment x driver table along the first of ``dims`` that
+    applies to every driver (``source`` does not apply to activities)."""
+    dim = dims[0]
+    if spec.kind == "ratio":
+        num, den = spec.value
+        expected = {f"{num}_expected": num, f"{den}_expected": den}
+        table = mix_rate(leaves.groupby(dim, as_index=False)[list(expected)].sum()
+                         .rename(columns=expected),
+                         leaves.groupby(dim, as_index=False)[[num, den]].sum(),
+                         by=dim, numerator=num, denominator=den)
+        bridge = pd.DataFrame({"driver": [f"Mix of {dim}", f"{spec.label} within each {dim}"],
+                               "effect": [table["mix"].sum(), table["rate"].sum()]})
+        return bridge, table.set_index(dim)[["mix", "rate", "total"]]
+    if spec.tree is None:
+        gap = leaves[spec.value].sum() - leaves[f"{spec.value}_expected"].sum()
+        return pd.DataFrame({"driver": [spec.label], "effect": [gap]}), pd.DataFrame()
+    for dim in [*dims, "rep"]:
+        try:
+            frames = [_tree_frame(workbook, spec, dim, first, last, reps)
+                      for first, last in (before, now)]
+            break
+        except ValueError:  # the dimension does not apply to one of the drivers
+            continue
+    # against a target, the baseline is the previous period scaled by the volume driver
+    for name in {spec.tree.names()[0], spec.tree.equals} - {None}:
+        frames[0][name] *= scale
+    totals = [f[spec.tree.names()].sum().to_dict() for f in frames]
+    try:
+        effects = decompose(spec.tree, totals[0], totals[1])
+    except ZeroDivisionError:  # no activity at all on one side: all of it is volume
+        gap = totals[1][spec.tree.equals] - totals[0][spec.tree.equals]
+        effects = pd.Series({spec.tree.labels()[0]: gap})
+    bridge = effects.rename("effect").rename_axis("driver").reset_index()
+    return bridge, driver_matrix(spec.tree, frames[0], frames[1], by=dim)
+
+
+def _tree_frame(workbook, spec, dim, first, last, reps):
+    frame = _frame(workbook, list(spec.bases.values()), [dim], first, last, reps)
+    return frame.rename(columns={v: k for k, v in spec.bases.items()})
+
+
+def _sentence(spec, cause, gap):
+    where = ", ".join(str(v) for v in cause.where.values())
+    verb = "rose" if cause.actual > cause.expected else "fell"
+    return (f"{spec.label} in {where} {verb} from {format_value(cause.expected, spec.unit)} "
+            f"to {format_value(cause.actual, spec.unit)}: {_signed(cause.contribution, spec.unit)}"
+            f" of the {_signed(gap, spec.unit)} gap")

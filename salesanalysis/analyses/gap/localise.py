@@ -1,0 +1,448 @@
+"""Dimension localisation: the few dimension-value combinations that explain a gap.
+
+Each leaf (one row per combination of dimension values) has an observed value ``y`` and
+a baseline ``b`` it should have had:
+
+- additive KPI: ``y`` = actual, ``b`` = expected;
+- ratio KPI: ``y`` = actual numerator, ``b`` = actual denominator x expected ratio, so that a
+  change of mix (denominators moving) is not taken for a change of rate.
+
+A root cause is a combination (``territory=West & segment=SMB``) under which every leaf
+moved from its baseline by the same proportion while the leaves around it did not. The
+search is a forward selection on a score test: for a candidate ``e`` with observed ``Y``,
+baseline ``B`` and noise variance ``V`` summed over its leaves, ``(Y - B)^2 / V`` is large
+only for a combination that moved as a whole. A parent of the true cause scores less
+(its unaffected leaves dilute the move but add their noise, the ripple effect), a child
+scores less (it carries only part of the move), so the most specific complete combination
+wins. Each chosen cause's leaves are rebased to its fitted proportion before the next
+step; selection stops when nothing left is surprising beyond noise. The noise model,
+counting noise plus proportional noise (``V = c1 * b + c2 * b^2``), is fitted to the
+leaves, so no threshold depends on the unit of the KPI.
+
+Real data is coarser than the ripple model: a cause is widened to its most general
+ancestor that moved almost as much in relative terms (the siblings moved with it), and
+causes no longer surprising once the others are accounted for are dropped.
+Deterministic: ties are broken by layer, then by the order of dimensions and values.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from ...errors import SalesAnalysisError
+
+__all__ = ["localise", "Localisation"]
+
+
+@dataclass(frozen=True)
+class _Cuboid:
+    dims: tuple[str, ...]
+    codes: np.ndarray  # leaf -> element code
+    size: int
+    values: list  # element code -> tuple of dimension values
+
+
+@dataclass
+class Localisation:
+    """Result of :func:`localise`: ``causes`` ranked, one row per combination."""
+
+    causes: pd.DataFrame
+    kind: str
+    dims: list[str]
+    gap: float
+    noise: dict = field(default_factory=dict)
+
+    def combinations(self) -> list[dict[str, object]]:
+        """Each cause as ``{dimension: value}``."""
+        return list(self.causes["where"])
+
+    def _repr_html_(self) -> str:
+        shown = self.causes.drop(columns=["where"])
+        return (f"<p>Gap {html.escape(f'{self.gap:,.4g}')}: {len(shown)} cause(s)</p>"
+                + shown.to_html(index=False, float_format=lambda v: f"{v:,.4g}"))
+
+
+def _chance_level(p):
+    """The chi-square(1) value exceeded with probability ``p``: z^2 with erfc(z/√2) = p."""
+    low, high = 0.0, 40.0
+    for _ in range(100):
+        mid = (low + high) / 2
+        low, high = (mid, high) if math.erfc(mid / math.sqrt(2)) > p else (low, mid)
+    return low * low
+
+
+def _value_columns(kind, actual, expected):
+    if kind == "sum":
+        return [actual, expected]
+    pairs = [actual, expected]
+    if not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in pairs):
+        raise ValueError("kind='ratio' needs actual and expected as (numerator, denominator) "
+                         f"column pairs; got actual={actual!r}, expected={expected!r}")
+    return [c for p in pairs for c in p]
+
+
+def _checked(leaves, dims, kind, actual, expected, max_layer):
+    """The leaves with missing dimension values named; every bad value reported at once."""
+    if kind not in ("sum", "ratio"):
+        raise ValueError(f"kind must be 'sum' or 'ratio'; got {kind!r}")
+    if not dims:
+        raise ValueError("dims must name at least one dimension column")
+    if not isinstance(max_layer, int) or max_layer < 1:
+        raise ValueError(f"max_layer must be a whole number of at least 1; got {max_layer!r}")
+    values = _value_columns(kind, actual, expected)
+    absent = [c for c in [*dims, *values] if c not in leaves.columns]
+    if absent:
+        raise KeyError(f"leaves lack the column(s) {', '.join(map(repr, absent))}; "
+                       f"they have {', '.join(map(repr, leaves.columns))}")
+    problems = []
+    for c in values:
+        column = pd.to_numeric(leaves[c], errors="coerce")
+        bad = column.isna() | ~np.isfinite(column.fillna(0)) | (column < 0)
+        for row in np.flatnonzero(bad.to_numpy())[:20]:
+            value = leaves[c].iloc[row]
+            value = value.item() if isinstance(value, np.generic) else value
+            problems.append(f"row {row}, column {c!r}: {value!r} is not a number of zero "
+                            "or more")
+        if bad.sum() > 20:
+            problems.append(f"... and {bad.sum() - 20} more in column {c!r}")
+    if problems:
+        raise SalesAnalysisError("the leaves have bad values:\n" + "\n".join(problems))
+    out = leaves[[*dims]].astype(object).where(leaves[dims].notna(), "(missing)")
+    for c in values:
+        out[c] = pd.to_numeric(leaves[c]).astype(float)
+    return out.reset_index(drop=True)
+
+
+def _leaf_arrays(leaves, dims, kind, actual, expected, prior, observed):
+    """Per leaf: observed ``y``, baseline ``b``, and the counting variance as
+    ``q * baseline + extra``. ``observed``: the baseline was counted too (another period),
+    so its own noise adds to the actual value's."""
+    if kind == "sum":
+        y = leaves[actual].to_numpy(float)
+        b = leaves[expected].to_numpy(float)
+        return y, b, np.ones(len(y)), (y if observed else np.zeros(len(y)))
+    (an, ad), (en, ed) = actual, expected
+    y = leaves[an].to_numpy(float)
+    den = leaves[ad].to_numpy(float)
+    e_num = leaves[en].to_numpy(float)
+    e_den = leaves[ed].to_numpy(float)
+    # a leaf's expected rate from a tiny expected denominator is unreliable (1 of 1 is
+    # not a 100% rate): shrink it by ``prior`` pseudo-units towards the rate its
+    # dimensions' values have on their own (referral deals win more than others)
+    rate = _margins_rate(leaves, dims, e_num, e_den, y, den, prior)
+    rate = (e_num + prior * rate) / (e_den + prior)
+    q = np.clip(1 - rate, 1e-4, None)  # binomial: den x rate x (1 - rate) per den x rate
+    if observed:  # the expected rate's own sampling variance, scaled to this denominator
+        q = q * (1 + den / (e_den + prior))
+    return y, den * rate, q, np.zeros(len(y))
+
+
+def _margins_rate(leaves, dims, e_num, e_den, y, den, prior):
+    """Per leaf, the overall expected rate moved by each of its values' own rate (itself
+    shrunk by ``prior`` pseudo-units), on the log-odds scale, so that rates near 100%
+    stay below it."""
+    overall = e_num.sum() / e_den.sum() if e_den.sum() > 0 else y.sum() / max(den.sum(), 1)
+    if not 0 < overall < 1:
+        return np.full(len(leaves), overall)
+    logit = lambda p: np.log(p / (1 - p))  # noqa: E731
+    odds = np.full(len(leaves), logit(overall))
+    for d in dims:
+        codes, _ = pd.factorize(leaves[d])
+        num, total = np.bincount(codes, e_num), np.bincount(codes, e_den)
+        margin = np.clip((num + prior * overall) / (total + prior), 1e-4, 1 - 1e-4)
+        odds += logit(margin)[codes] - logit(overall)
+    return 1 / (1 + np.exp(-odds))
+
+
+def _cuboids(leaves, dims, max_layer):
+    codes = {}
+    labels = {}
+    for d in dims:
+        c, u = pd.factorize(leaves[d], sort=True)
+        codes[d], labels[d] = c.astype(np.int64), list(u)
+    # a dimension with one value is the whole scope: it explains nothing
+    dims = [d for d in dims if len(labels[d]) > 1]
+    out = []
+    for layer in range(1, max_layer + 1):
+        for combo in combinations(dims, layer):
+            code = np.zeros(len(leaves), np.int64)
+            for d in combo:
+                code = code * len(labels[d]) + codes[d]
+            used, dense = np.unique(code, return_inverse=True)
+            values = []
+            for u in used:
+                parts = []
+                for d in reversed(combo):
+                    u, r = divmod(int(u), len(labels[d]))
+                    parts.append(labels[d][r])
+                values.append(tuple(reversed(parts)))
+            out.append(_Cuboid(combo, dense.astype(np.int64), len(used), values))
+    return out
+
+
+def _noise_model(y, b, unit, counts):
+    """Fit ``Var(y) = c1 * unit + c2 * b^2`` (counting noise plus proportional noise) on
+    binned medians of the squared residuals, so that the moved leaves do not count.
+    Counts have at least their counting noise (``c1 >= 1``); with too few leaves to fit
+    two variances, counts have just that and amounts the better of the one-term fits."""
+    keep = b > 0
+    few = keep.sum() < 50
+    if counts and few:
+        return 1.0, 0.0
+    if keep.sum() < 2:
+        return 1.0, 0.0
+    bb, uu, r2 = b[keep], unit[keep], (y[keep] - b[keep]) ** 2
+    order = np.argsort(bb, kind="stable")
+    bins = np.array_split(order, min(10, max(2, keep.sum() // 20)))
+    x = np.array([np.median(bb[i]) for i in bins])
+    u = np.array([np.median(uu[i]) for i in bins])
+    # the median of a squared normal residual is 0.455 times its variance
+    v = np.maximum(np.array([np.median(r2[i]) for i in bins]) / 0.455, (1e-3 * x) ** 2)
+    # least squares in relative terms, coefficients kept non-negative
+    design = np.column_stack([u / v, x ** 2 / v])
+    fits = [] if few else [np.linalg.lstsq(design, np.ones(len(x)), rcond=None)[0]]
+    fits += [np.where(np.arange(2) == k, design[:, k].sum() / (design[:, k] ** 2).sum(), 0.0)
+             for k in range(2)]
+    fits = [f for f in fits if (f >= 0).all() and f.sum() > 0]
+    best = min(fits, key=lambda f: np.sum((design @ f - 1) ** 2))
+    return (max(float(best[0]), 1.0) if counts else float(best[0])), float(best[1])
+
+
+def localise(leaves: pd.DataFrame, *, dims, kind: str = "sum", actual="actual",
+             expected="expected", max_layer: int = 3, max_causes: int = 5,
+             threshold: float | None = None, min_share: float = 0.02, dilution: float = 0.6,
+             prior: float = 1.0, observed_baseline: bool = False,
+             counts: bool | None = None) -> Localisation:
+    """Find the smallest set of dimension-value combinations that explains a KPI's gap.
+
+    Parameters
+    ----------
+    leaves : DataFrame
+        One row per leaf, with the ``dims`` columns and the value columns.
+    dims : list of str
+        Dimensions to search over.
+    kind : "sum" or "ratio"
+        ``sum``: ``actual`` and ``expected`` name one column each. ``ratio``: each names a
+        ``(numerator, denominator)`` pair of columns; the KPI of a set of leaves is
+        sum(numerator) / sum(denominator).
+    max_layer : int
+        Most dimensions combined in one cause.
+    max_causes : int
+        Most causes reported.
+    threshold : float, optional
+        How surprising (score test, in units of chi-square with one degree of freedom) a
+        combination must be to count as a cause. By default, the level that chance alone
+        reaches with 1% probability among all the combinations searched (Bonferroni).
+    min_share : float
+        Least movement of a cause, as a share of all the movement seen along the dimension
+        that moved most, so that a surprising but negligible blip is not reported.
+    dilution : float
+        A cause is widened to its most general ancestor whose relative move is at least
+        this share of its own: the siblings moved with it.
+    prior : float
+        Ratio KPI: pseudo-denominator that shrinks a leaf's expected ratio towards the
+        overall one (1 of 1 expected is not a sure 100%).
+    observed_baseline : bool
+        The expected values were counted in another period, not forecast: their own
+        counting noise is added to the actual values'.
+    counts : bool, optional
+        The values are counts (deals, complaints), with at least their counting noise;
+        by default true for a ratio KPI and false for a sum (amounts).
+
+    Returns
+    -------
+    Localisation
+        ``causes`` has one row per cause: ``cause`` (text), ``where`` (dict), ``actual``,
+        ``expected``, ``deviation``, ``share`` of the gap, ``score``.
+    """
+    dims = list(dims)
+    leaves = _checked(leaves, dims, kind, actual, expected, max_layer)
+    y, b0, q, extra = _leaf_arrays(leaves, dims, kind, actual, expected, prior,
+                                   observed_baseline)
+    cuboids = _cuboids(leaves, dims, max_layer)
+    counts = kind == "ratio" if counts is None else counts
+    counting, proportional = _noise_model(y, b0, q * b0 + extra, counts)
+    # weight of a leaf in the efficient score for a common proportional move; its limit
+    # at a zero baseline counts a new leaf like a count on its own
+    spread = counting * q + proportional * b0
+    weight = np.where(spread > 0, 1 / np.where(spread > 0, spread, 1), 0.0)
+    # a cause must move the KPI by a material part of all the movement seen along one
+    # dimension, or a surprising but negligible blip would be reported
+    material = min_share * max((np.abs(np.bincount(c.codes, y - b0, c.size)).sum()
+                                for c in cuboids if len(c.dims) == 1), default=0.0)
+    if threshold is None:
+        threshold = _chance_level(0.01 / sum(c.size for c in cuboids))
+    search = _Search(y, b0, weight, (counting * q, counting * extra, proportional),
+                     material, threshold)
+    picks = search.forward(cuboids, max_causes)
+    picks = search.generalise(picks, cuboids, dilution)
+    picks = search.prune(picks)
+    return _result(picks, leaves, kind, actual, expected, dims, y, b0, counting, proportional)
+
+
+@dataclass
+class _Pick:
+    cuboid: _Cuboid
+    code: int
+    inside: np.ndarray
+    score: float = 0.0
+
+    def where(self):
+        return dict(zip(self.cuboid.dims, self.cuboid.values[self.code]))
+
+
+@dataclass
+class _Search:
+    y: np.ndarray
+    b0: np.ndarray
+    weight: np.ndarray
+    noise: tuple  # variance of a leaf = a * baseline + c + d * baseline^2
+    material: float
+    threshold: float
+
+    def rebased(self, picks):
+        """Baseline with each pick's leaves moved by the pick's fitted proportion."""
+        base = self.b0.copy()
+        for pick in picks:
+            base[pick.inside] *= self.factor(pick.inside, base)
+        return base
+
+    def factor(self, inside, base):
+        s1 = ((self.y - base) * self.weight)[inside].sum()
+        s2 = (base * self.weight)[inside].sum()
+        return 1 + s1 / s2 if s2 > 0 else 1.0
+
+    def variance(self, base):
+        """Of each leaf's deviation from ``base``: a cause's leaves rebased tenfold are
+        ten times as noisy."""
+        per_unit, fixed, proportional = self.noise
+        return self.weight ** 2 * (per_unit * base + fixed + proportional * base ** 2)
+
+    def score(self, inside, base):
+        s1 = ((self.y - base) * self.weight)[inside].sum()
+        var = self.variance(base)[inside].sum()
+        moved = abs((self.y - base)[inside].sum())
+        return s1 * s1 / var if var > 0 and moved >= self.material else 0.0
+
+    def forward(self, cuboids, max_causes):
+        """Greedy: the most surprising combination, rebased, then the next."""
+        y, weight = self.y, self.weight
+        base = self.b0.copy()
+        picks = []
+        for _ in range(max_causes):
+            best = None
+            noise = self.variance(base)
+            for cub in cuboids:
+                s1 = np.bincount(cub.codes, (y - base) * weight, cub.size)
+                var = np.bincount(cub.codes, noise, cub.size)
+                moved = np.abs(np.bincount(cub.codes, y - base, cub.size))
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    score = np.where((var > 0) & (moved >= self.material),
+                                     s1 ** 2 / var, 0.0)
+                j = int(np.argmax(score))
+                if best is None or score[j] > best[0] * (1 + 1e-9):
+                    best = (float(score[j]), cub, j)
+            if best is None or best[0] < self.threshold:
+                break
+            score, cub, j = best
+            pick = _Pick(cub, j, cub.codes == j, score)
+            base[pick.inside] *= self.factor(pick.inside, base)
+            picks.append(pick)
+        return picks
+
+    def generalise(self, picks, cuboids, dilution):
+        """Replace a pick by its most general ancestor that moved almost as much in
+        relative terms: the ancestor then covers the pick's siblings that moved with it.
+        A true cause's parent is diluted by the siblings that did not move (its relative
+        move is the cause's share of the parent), so the cause stays as it is."""
+        by_dims = {c.dims: c for c in cuboids}
+        out = []
+        for pick in picks:
+            if any(p.inside[pick.inside].all() for p in out):
+                continue  # absorbed by an ancestor already chosen
+            first = int(np.flatnonzero(pick.inside)[0])
+            best = pick
+            for layer in range(1, len(pick.cuboid.dims)):
+                ratios = {}
+                for sub in combinations(pick.cuboid.dims, layer):
+                    cub = by_dims[sub]
+                    inside = cub.codes == cub.codes[first]
+                    # the other causes outside this ancestor are accounted for first
+                    base = self.rebased([p for p in picks if p is not pick
+                                         and not inside[p.inside].all()])
+                    own = self.relative_move(pick.inside, base)
+                    if own:
+                        ratios[sub] = (self.relative_move(inside, base) / own, inside)
+                if ratios:
+                    sub, (ratio, inside) = max(ratios.items(), key=lambda kv: kv[1][0])
+                    if ratio >= dilution:
+                        best = _Pick(by_dims[sub], int(by_dims[sub].codes[first]), inside,
+                                     pick.score)
+                        break
+            out = [p for p in out if not best.inside[p.inside].all()]
+            out.append(best)
+        return out
+
+    def relative_move(self, inside, base):
+        expected = base[inside].sum()
+        return (self.y[inside].sum() - expected) / expected if expected > 0 else 0.0
+
+    def prune(self, picks):
+        """Drop picks no longer surprising once the others are accounted for."""
+        kept = list(picks)
+        changed = True
+        while changed:
+            changed = False
+            for pick in sorted(kept, key=lambda p: p.score):
+                others = [p for p in kept if p is not pick]
+                pick.score = self.score(pick.inside, self.rebased(others))
+                if pick.score < self.threshold:
+                    kept.remove(pick)
+                    changed = True
+                    break
+        return sorted(kept, key=lambda p: -p.score)
+
+
+def _kpi(leaves, inside, kind, cols):
+    if kind == "sum":
+        return float(leaves.loc[inside, cols].sum())
+    num, den = (float(leaves.loc[inside, c].sum()) for c in cols)
+    return num / den if den else float("nan")
+
+
+def _result(picks, leaves, kind, actual, expected, dims, y, b0, counting, proportional):
+    # y and b0 give a new segment's (no expected denominator) move
+    everything = np.ones(len(leaves), bool)
+    gap = _kpi(leaves, everything, kind, actual) - _kpi(leaves, everything, kind, expected)
+    rows = []
+    for pick in picks:
+        where, inside = pick.where(), pick.inside
+        a, e = _kpi(leaves, inside, kind, actual), _kpi(leaves, inside, kind, expected)
+        # contribution to the gap: for a sum, the cause's own change; for a ratio, its
+        # change of rate at its actual share of the denominator (its rate effect)
+        if kind == "sum":
+            contribution = a - e
+        else:
+            den, total = leaves.loc[inside, actual[1]].sum(), leaves[actual[1]].sum()
+            if den == 0:  # lost: no rate now, nothing to weigh
+                contribution = 0.0
+            else:
+                moved = a - e if e == e else (y[inside].sum() - b0[inside].sum()) / den
+                contribution = moved * den / total
+        rows.append({
+            "cause": " & ".join(f"{d}={v}" for d, v in where.items()),
+            "where": where, "actual": a, "expected": e, "deviation": a - e,
+            "contribution": contribution,
+            "share": contribution / gap if gap else float("nan"),
+            "score": pick.score,
+        })
+    causes = pd.DataFrame(rows, columns=["cause", "where", "actual", "expected", "deviation",
+                                         "contribution", "share", "score"])
+    return Localisation(causes, kind, dims, gap,
+                        {"counting": counting, "proportional": proportional})

@@ -1,0 +1,281 @@
+"""Readers that stage a source's tables inside DuckDB, one canonical table at a time.
+
+A source is a folder of CSV / Parquet files, one CSV, Parquet or Excel file, a
+DuckDB file, a SQLAlchemy URL or a dict of pandas DataFrames. Each table found is
+a :class:`SourceTable` that knows how to copy its rows into a staging table; the
+row numbers it reports are those a person sees: the line of a CSV file and the
+row of a sheet (the header is row 1), or the 1-based record number elsewhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import pandas as pd
+
+from .coerce import ident, literal
+from ..errors import SourceError
+from .mapping import Mapping
+
+__all__ = ["SourceTable", "discover", "STAGE"]
+
+STAGE = "_stage"
+_FRAME_VIEW = "_stage_frame"
+_MALFORMED_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class SourceTable:
+    table: str
+    label: str
+    stage: Callable[[duckdb.DuckDBPyConnection], None]
+    first_row: int  # the row number of the first record
+
+
+def _stage_sql(con: duckdb.DuckDBPyConnection, select: str) -> None:
+    con.execute(f"DROP TABLE IF EXISTS {STAGE}")
+    con.execute(f"CREATE TEMP TABLE {STAGE} AS {select}")
+
+
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _csv_header(path: Path, encoding: str) -> tuple[str, list[str]]:
+    """The delimiter and column names, read from the header line.
+
+    DuckDB's own sniffer is not used: on a file with ragged lines it may skip
+    lines or pick another delimiter, and rows would be lost without a word.
+    """
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    try:
+        with opener(path, "rt", encoding=encoding, newline="") as f:
+            first = f.readline()
+    except UnicodeDecodeError:
+        raise SourceError(f"{path}: the header is not {encoding} text; pass "
+                          "encoding='latin-1' (or --encoding latin-1) for files saved by "
+                          "older spreadsheet programs") from None
+    except (OSError, LookupError) as exc:
+        raise SourceError(f"{path}: cannot be read: {exc}") from None
+    first = first.lstrip("\ufeff")
+    if not first.strip():
+        raise SourceError(f"{path}: the file is empty; the first line must name the columns")
+    delimiter = max(_DELIMITERS, key=first.count)
+    names = next(csv.reader([first], delimiter=delimiter))
+    blank = [i + 1 for i, n in enumerate(names) if not n.strip()]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if blank or repeated:
+        raise SourceError(f"{path}: the header line must name every column once "
+                          + (f"(column(s) {blank} have no name) " if blank else "")
+                          + (f"(repeated: {repeated})" if repeated else ""))
+    return delimiter, names
+
+
+def _csv_stager(path: Path, encoding: str):
+    def stage(con):
+        delimiter, names = _csv_header(path, encoding)
+        columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
+        args = (f"{literal(str(path))}, auto_detect = false, header = true, skip = 0, "
+                f"delim = {literal(delimiter)}, quote = '\"', escape = '\"', "
+                f"columns = {columns}, encoding = {literal(encoding)}")
+        try:
+            _stage_sql(con, f"SELECT * FROM read_csv({args})")
+        except duckdb.Error as exc:
+            raise SourceError(_csv_failure(path, args, exc)) from None
+    return stage
+
+
+def _csv_failure(path: Path, args: str, exc: Exception) -> str:
+    """Say every malformed line at once, not only the first DuckDB stopped at."""
+    text = str(exc).split("\n")[0]
+    if "unicode" in str(exc).lower():
+        return (f"{path}: the file is not in the expected text encoding ({text}); "
+                "pass encoding='latin-1' (or --encoding latin-1) for files saved by "
+                "older spreadsheet programs")
+    # the failed read aborted the import's transaction: look again on a scratch connection
+    try:
+        with duckdb.connect() as scratch:
+            scratch.execute(f"SELECT count(*) FROM read_csv({args}, store_rejects = true)").fetchall()
+            rows = scratch.execute("SELECT line, first(error_message ORDER BY column_idx) "
+                                   "FROM reject_errors GROUP BY line ORDER BY line").fetchall()
+    except duckdb.Error:
+        rows = []
+    if not rows:
+        return f"{path}: cannot be read as CSV: {text}"
+    listed = "\n".join(f"  line {line}: {msg.splitlines()[0]}"
+                       for line, msg in rows[:_MALFORMED_SHOWN])
+    more = (f"\n  ... and {len(rows) - _MALFORMED_SHOWN} more"
+            if len(rows) > _MALFORMED_SHOWN else "")
+    return (f"{path}: {len(rows)} malformed line(s); fix them and import again "
+            f"(no row of this import was stored):\n{listed}{more}")
+
+
+def _select_stager(select: str, failure: str):
+    """Stage what ``select`` reads; a DuckDB error becomes ``failure: <error>``."""
+    def stage(con):
+        try:
+            _stage_sql(con, select)
+        except duckdb.Error as exc:
+            raise SourceError(f"{failure}: {exc}") from None
+    return stage
+
+
+def _cell_text(value: object) -> object:
+    """A spreadsheet or object-column cell as text, keeping what it shows."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.datetime, pd.Timestamp)):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _frame_stager(frame: pd.DataFrame, label: str):
+    def stage(con):
+        df = frame.reset_index(drop=True).copy(deep=False)
+        df.columns = [str(c) for c in df.columns]
+        for col in df.columns:
+            if df[col].dtype == object:
+                df[col] = df[col].map(_cell_text).astype(object)
+        try:
+            con.register(_FRAME_VIEW, df)
+            _stage_sql(con, f"SELECT * FROM {_FRAME_VIEW}")
+        except duckdb.Error as exc:
+            raise SourceError(f"{label}: cannot be staged: {exc}") from None
+        finally:
+            con.unregister(_FRAME_VIEW)
+    return stage
+
+
+def _match(mapping: Mapping, name: str, found: dict, ignored: list, label: str) -> str | None:
+    table = mapping.table_for_source(name)
+    if table is None:
+        ignored.append(f"{label} (no canonical table named {name!r})")
+    elif table in found:
+        raise SourceError(f"two sources feed table {table!r}: {found[table].label} and {label}")
+    return table
+
+
+def _excel_tables(path: Path, mapping: Mapping, found: dict, ignored: list) -> None:
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=object)
+    except Exception as exc:  # openpyxl raises many kinds
+        raise SourceError(f"{path}: cannot be read as an Excel workbook: {exc}") from None
+    for sheet, frame in sheets.items():
+        label = f"{path.name}[{sheet}]"
+        table = _match(mapping, sheet, found, ignored, label)
+        if table:
+            found[table] = SourceTable(table, label, _frame_stager(frame, label), 2)
+
+
+def _file_table(path: Path, mapping: Mapping, found: dict, ignored: list,
+                table: str | None, encoding: str) -> None:
+    suffix = "".join(path.suffixes[-2:]).lower() if path.suffix == ".gz" else path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        _excel_tables(path, mapping, found, ignored)
+        return
+    stem = re.sub(r"(\.csv|\.parquet|\.tsv)?(\.gz)?$", "", path.name, flags=re.I)
+    if table is None:
+        table = _match(mapping, stem, found, ignored, path.name)
+    if table is None:
+        return
+    if suffix in (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz"):
+        found[table] = SourceTable(table, path.name, _csv_stager(path, encoding), 2)
+    elif suffix in (".parquet", ".pq"):
+        found[table] = SourceTable(table, path.name, _select_stager(
+            f"SELECT * FROM read_parquet({literal(str(path))})",
+            f"{path}: cannot be read as Parquet"), 1)
+    else:
+        raise SourceError(f"{path}: unknown file type {suffix!r}; expected .csv, .parquet or .xlsx")
+
+
+def _duckdb_tables(con, path: Path, mapping: Mapping, found: dict, ignored: list) -> None:
+    alias = "_source_db"
+    try:
+        con.execute(f"ATTACH {literal(str(path))} AS {alias} (READ_ONLY)")
+    except duckdb.Error as exc:
+        raise SourceError(f"{path}: cannot be opened as a DuckDB database: {exc}") from None
+    names = [r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [alias]).fetchall()]
+    for name in names:
+        label = f"{path.name}:{name}"
+        table = _match(mapping, name, found, ignored, label)
+        if table:
+            found[table] = SourceTable(table, label, _select_stager(
+                f"SELECT * FROM {ident(alias)}.{ident(name)}", f"{label}: cannot be read"), 1)
+
+
+def _sqlalchemy_tables(url: str, mapping: Mapping, found: dict, ignored: list) -> None:
+    try:
+        import sqlalchemy as sa
+    except ImportError:
+        raise SourceError("reading a SQL database needs SQLAlchemy: "
+                          "pip install 'salesanalysis[sql]'") from None
+    try:
+        engine = sa.create_engine(url)
+        shown = engine.url.render_as_string(hide_password=True)
+        names = sa.inspect(engine).get_table_names()
+        for name in names:
+            label = f"{shown}#{name}"
+            table = _match(mapping, name, found, ignored, label)
+            if table:
+                frame = pd.read_sql_table(name, engine)
+                found[table] = SourceTable(table, label, _frame_stager(frame, label), 1)
+    except sa.exc.SQLAlchemyError as exc:
+        raise SourceError(f"cannot read the SQL database: {exc}") from None
+
+
+def discover(con, source, mapping: Mapping, *, table: str | None = None,
+             encoding: str = "utf-8") -> tuple[dict[str, SourceTable], list[str]]:
+    """Find the canonical tables in ``source``.
+
+    Returns ``({table: SourceTable}, [what was found but feeds no table])``.
+    """
+    found: dict[str, SourceTable] = {}
+    ignored: list[str] = []
+    if isinstance(source, pd.DataFrame):
+        if table is None:
+            raise SourceError("a single DataFrame needs table=... to say which table it is")
+        source = {table: source}
+    if isinstance(source, dict):
+        for name, frame in source.items():
+            if not isinstance(frame, pd.DataFrame):
+                raise SourceError(f"frames[{name!r}] is a {type(frame).__name__}, "
+                                  "not a pandas DataFrame")
+            label = f"<DataFrame {name}>"
+            tname = _match(mapping, name, found, ignored, label)
+            if tname:
+                found[tname] = SourceTable(tname, label, _frame_stager(frame, label), 1)
+        return found, ignored
+    if isinstance(source, str) and "://" in source:
+        _sqlalchemy_tables(source, mapping, found, ignored)
+        return found, ignored
+    path = Path(source)
+    if not path.exists():
+        raise SourceError(f"source not found: {path}")
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+        if not files:
+            raise SourceError(f"{path}: the folder holds no files")
+        for f in files:
+            if re.search(r"\.(csv|tsv|txt|parquet|pq|xlsx|xlsm)(\.gz)?$", f.name, re.I):
+                _file_table(f, mapping, found, ignored, None, encoding)
+            else:
+                ignored.append(f"{f.name} (not a CSV, Parquet or Excel file)")
+    elif path.suffix.lower() in (".duckdb", ".db", ".ddb"):
+        _duckdb_tables(con, path, mapping, found, ignored)
+    else:
+        _file_table(path, mapping, found, ignored, table, encoding)
+    return found, ignored

@@ -1,0 +1,321 @@
+"""Coerce, validate and load one staged source table into its canonical table.
+
+Every row read ends up either accepted (inserted or updating the row with the same
+key) or rejected with one problem row per broken rule; accepted rows that refer to
+something not loaded are flagged. All of it runs as set operations in DuckDB:
+
+1. one pass computes each canonical value and a bit mask of the rules it breaks;
+2. duplicates and references are found with joins on the rows that passed;
+3. accepted rows replace rows with the same key; problems go to ``_problems``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .coerce import CoercionOptions, ident, literal, parse, source_text, typed
+from .mapping import TableMapping
+from ..schema import Column, TableSchema
+from .sources import STAGE, SourceTable
+
+__all__ = ["TableResult", "PreparedTable", "PROBLEM_COLUMNS", "prepare_table", "store_table"]
+
+PROBLEM_COLUMNS = {
+    "import_id": "BIGINT",
+    "table_name": "VARCHAR",
+    "source": "VARCHAR",
+    "row": "BIGINT",
+    "column_name": "VARCHAR",
+    "value": "VARCHAR",
+    "reason": "VARCHAR",
+    "message": "VARCHAR",
+}
+PROBLEMS = "_problems"  # this import's problems, severity 'error' or 'warning'
+_BAD = "_bad_rows"
+_BAD_TYPE_REASON = {"float": "bad_number", "int": "bad_integer", "bool": "bad_boolean",
+                    "date": "bad_date", "timestamp": "bad_date"}
+
+
+@dataclass
+class TableResult:
+    table: str
+    source: str
+    rows_read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    flagged: int = 0
+    unused_columns: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    column: str
+    reason: str
+    condition: str  # SQL over the canonical values (and __raw_<column> texts)
+    message: str
+
+
+def _bad_type_message(col: Column, options: CoercionOptions) -> str:
+    if col.dtype in ("date", "timestamp"):
+        slash = "DD/MM/YYYY" if options.dayfirst else "MM/DD/YYYY"
+        return (f"not a date; expected YYYY-MM-DD, {slash} or DD.MM.YYYY "
+                f"(dayfirst={options.dayfirst})")
+    if col.dtype in ("float", "int"):
+        kind = "a whole number" if col.dtype == "int" else "a number"
+        return (f"not {kind} with decimal mark {options.decimal!r}; "
+                "set the decimal option if the source writes 1.234,56")
+    if col.dtype == "bool":
+        return "not a yes/no value (yes/no, y/n, true/false, 1/0)"
+    return "cannot be read"
+
+
+def _rules(schema: TableSchema, present: set[str], options: CoercionOptions) -> list[_Rule]:
+    rules: list[_Rule] = []
+    for col in schema.columns:
+        c = ident(col.name)
+        if col.required and col.default is None:
+            empty = f"{ident('__raw_' + col.name)} IS NULL" if col.name in present else "TRUE"
+            rules.append(_Rule(col.name, "missing_value", f"{c} IS NULL AND {empty}",
+                               f"{col.name} is empty but required"))
+        if col.dtype != "str" and col.name in present:
+            rules.append(_Rule(col.name, _BAD_TYPE_REASON[col.dtype],
+                               f"{c} IS NULL AND {ident('__raw_' + col.name)} IS NOT NULL",
+                               _bad_type_message(col, options)))
+        if col.allowed is not None:
+            allowed = ", ".join(literal(v) for v in col.allowed)
+            rules.append(_Rule(col.name, "not_allowed", f"{c} NOT IN ({allowed})",
+                               f"not one of: {', '.join(col.allowed)} "
+                               "(recode source values in the mapping file)"))
+        if col.minimum is not None:
+            what = "negative" if col.minimum == 0 else f"below the minimum {col.minimum:g}"
+            rules.append(_Rule(col.name, "below_minimum", f"{c} < {col.minimum!r}", what))
+        if col.maximum is not None:
+            rules.append(_Rule(col.name, "above_maximum", f"{c} > {col.maximum!r}",
+                               f"above the maximum {col.maximum:g}"))
+        if col.dtype in ("date", "timestamp"):
+            lo, hi = literal(options.min_date), literal(options.max_date)
+            rules.append(_Rule(col.name, "implausible_date",
+                               f"({c} < DATE {lo} OR {c} > DATE {hi})",
+                               f"outside the plausible range {options.min_date} to "
+                               f"{options.max_date}"))
+        if col.pattern is not None:
+            rules.append(_Rule(col.name, "bad_format",
+                               f"NOT regexp_full_match({c}, {literal(col.pattern)})",
+                               f"does not match the expected form {col.pattern}"))
+    for check in schema.checks:
+        rules.append(_Rule(check.later, check.reason,
+                           f"{ident(check.later)} < {ident(check.earlier)}", check.message))
+    if len(rules) > 62:
+        raise AssertionError(f"{schema.name}: more rules than fit a 64-bit mask")
+    return rules
+
+
+def _stage_types(con) -> dict[str, str]:
+    return {row[0]: row[1] for row in con.execute(f"DESCRIBE {STAGE}").fetchall()}
+
+
+def _record(con, result: TableResult, import_id: int, severity: str, select: str) -> None:
+    """Append problems; ``select`` yields row, column_name, value, reason, message."""
+    con.execute(
+        f"INSERT INTO {PROBLEMS} SELECT {import_id}, {literal(result.table)}, "
+        f"{literal(result.source)}, p.row, p.column_name, p.value, p.reason, p.message, "
+        f"{literal(severity)} FROM ({select}) p")
+
+
+def _typed_select(schema, found, stage_types, tmap, options, rules, row,
+                  text_columns) -> str:
+    """Three layers: clean each source text once, read the values, then the rule mask."""
+    clean = [f"{row} AS _row"]
+    values = []
+    for col in schema.columns:
+        name = ident(col.name)
+        raw = ident("__raw_" + col.name)
+        if col.name not in found:
+            values.append(f"CAST({literal(tmap.defaults.get(col.name, col.default))} "
+                          f"AS {col.sql_type}) AS {name}")
+            continue
+        source, source_type = ident(found[col.name]), stage_types[found[col.name]]
+        if col.name not in text_columns:
+            clean.append(f"{typed(col, source, source_type)} AS {name}")
+            values.append(name)
+            continue
+        clean.append(f"{source_text(source, source_type)} AS {raw}")
+        value = parse(col, raw, tmap.values.get(col.name, {}), options)
+        default = tmap.defaults.get(col.name, col.default)
+        if default is not None:
+            value = f"CASE WHEN {raw} IS NULL THEN {literal(default)} ELSE {value} END"
+        values.append(f"CAST({value} AS {col.sql_type}) AS {name}")
+        values.append(raw)
+    mask = " | ".join(
+        f"(CASE WHEN {r.condition} THEN {1 << i} ELSE 0 END)::BIGINT"
+        for i, r in enumerate(rules)) or "0::BIGINT"
+    columns = ", ".join(ident(c) for c in schema.column_names)
+    return (f"SELECT _row, {columns}, ({mask}) AS _mask FROM ("
+            f"SELECT _row, {', '.join(values)} FROM ("
+            f"SELECT {', '.join(clean)} FROM {STAGE}))")
+
+
+def _text_columns(schema, found, stage_types, tmap) -> set[str]:
+    """Columns read from text; the others are already typed in the source."""
+    return {c.name for c in schema.columns if c.name in found and (
+        tmap.values.get(c.name) or tmap.defaults.get(c.name) is not None
+        or typed(c, ident(found[c.name]), stage_types[found[c.name]]) is None)}
+
+
+def _raw_value(found: dict[str, str], column: str) -> str:
+    return f"CAST(s.{ident(found[column])} AS VARCHAR)" if column in found else "NULL"
+
+
+def _join_stage(row: str) -> str:
+    return f"JOIN (SELECT {row} AS _row, * FROM {STAGE}) s ON s._row = t._row"
+
+
+def _record_rule_failures(con, result, import_id, rules, found, row, typed_table) -> None:
+    parts = [
+        f"SELECT t._row AS row, {literal(r.column)} AS column_name, "
+        f"{_raw_value(found, r.column)} AS value, {literal(r.reason)} AS reason, "
+        f"{literal(r.message)} AS message FROM {typed_table} t {_join_stage(row)} "
+        f"WHERE t._mask & {1 << i} <> 0"
+        for i, r in enumerate(rules)
+    ]
+    for part in parts:
+        _record(con, result, import_id, "error", part)
+
+
+def _find_duplicates(con, schema: TableSchema, result, import_id, typed_table) -> None:
+    key = ", ".join(ident(k) for k in schema.key)
+    on = " AND ".join(f"t.{ident(k)} IS NOT DISTINCT FROM d.{ident(k)}" for k in schema.key)
+    every = ", ".join(f"t.{ident(c)}" for c in schema.column_names)
+    key_text = " || '/' || ".join(f"coalesce(CAST(t.{ident(k)} AS VARCHAR), '')"
+                                  for k in schema.key)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _dups AS
+        WITH keys AS (
+            SELECT {key} FROM {typed_table} WHERE _mask = 0 GROUP BY ALL HAVING count(*) > 1
+        ), rows AS (
+            SELECT t._row, {key_text} AS key_text, hash({every}) AS content,
+                   {", ".join(f"t.{ident(k)}" for k in schema.key)}
+            FROM {typed_table} t JOIN keys d ON {on} WHERE t._mask = 0
+        )
+        SELECT _row, key_text,
+               count(DISTINCT content) OVER w AS versions,
+               min(_row) OVER w AS first_row,
+               string_agg(CAST(_row AS VARCHAR), ', ' ORDER BY _row) OVER w AS all_rows
+        FROM rows WINDOW w AS (PARTITION BY key_text)
+    """)
+    key_name = "/".join(schema.key)
+    _record(con, result, import_id, "error", f"""
+        SELECT _row AS row, {literal(key_name)} AS column_name, key_text AS value,
+               CASE WHEN versions = 1 THEN 'duplicate_row' ELSE 'duplicate_key' END AS reason,
+               CASE WHEN versions = 1 THEN 'repeats row ' || first_row
+                    ELSE 'the same {key_name} with different values on rows ' || all_rows
+                    END AS message
+        FROM _dups WHERE versions > 1 OR _row <> first_row""")
+
+
+def _reference_problems(con, schema, result, import_id, typed_table, strict: bool):
+    for col in schema.columns:
+        if col.references is None or col.strict_reference != strict:
+            continue
+        ref_table, ref_col = col.references.split(".")
+        loaded = con.execute(f"SELECT count(*) FROM {ident(ref_table)}").fetchone()[0]
+        if not strict and loaded == 0:
+            continue  # nothing to check against: the table is not used
+        c = ident(col.name)
+        # a rejected row reports all its problems; a flag is only worth it on a kept row
+        where = "TRUE" if strict else f"t._mask = 0 AND t._row NOT IN (SELECT _row FROM {_BAD})"
+        _record(con, result, import_id, "error" if strict else "warning", f"""
+            SELECT t._row AS row, {literal(col.name)} AS column_name,
+                   CAST(t.{c} AS VARCHAR) AS value, 'unknown_reference' AS reason,
+                   {literal(f"not found in {ref_table}.{ref_col} ({loaded} loaded)")} AS message
+            FROM {typed_table} t ANTI JOIN {ident(ref_table)} r ON t.{c} = r.{ident(ref_col)}
+            WHERE {where} AND t.{c} IS NOT NULL""")
+
+
+@dataclass
+class PreparedTable:
+    """A source table read and checked row by row, waiting to be stored."""
+
+    result: TableResult
+    schema: TableSchema
+    typed: str | None  # the temporary table of canonical values; None if unusable
+
+
+def prepare_table(con, src: SourceTable, schema: TableSchema, tmap: TableMapping,
+                  options: CoercionOptions, import_id: int) -> PreparedTable:
+    """Stage one source table, read its values and find the problems of single rows.
+
+    Touches only temporary tables, so it runs outside the import's transaction
+    (temporary tables written inside a transaction scan about twice as slowly).
+    """
+    result = TableResult(schema.name, src.label)
+    src.stage(con)
+    # rowid follows the source's order; temporary tables number from an offset
+    first_rowid = con.execute(f"SELECT min(rowid) FROM {STAGE}").fetchone()[0] or 0
+    row = f"(rowid - {first_rowid} + {src.first_row})"
+    stage_types = _stage_types(con)
+    found, result.unused_columns = tmap.resolve_columns(list(stage_types))
+    result.rows_read = con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()[0]
+    missing = [c.name for c in schema.columns
+               if c.required and c.name not in found
+               and tmap.defaults.get(c.name, c.default) is None]
+    if missing:
+        _record(con, result, import_id, "error", f"""
+            SELECT NULL::BIGINT AS row, unnest({[m for m in missing]}) AS column_name,
+                   NULL AS value, 'missing_column' AS reason,
+                   'required column is missing; the source has: '
+                   || {literal(', '.join(stage_types))} AS message""")
+        result.rejected = result.rows_read
+        return PreparedTable(result, schema, None)
+
+    typed_table = f"_typed_{schema.name}"
+    text_columns = _text_columns(schema, found, stage_types, tmap)
+    rules = _rules(schema, text_columns, options)
+    select = _typed_select(schema, found, stage_types, tmap, options, rules, row, text_columns)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {typed_table} AS {select}")
+    if con.execute(f"SELECT count(*) FROM {typed_table} WHERE _mask <> 0").fetchone()[0]:
+        _record_rule_failures(con, result, import_id, rules, found, row, typed_table)
+    _find_duplicates(con, schema, result, import_id, typed_table)
+    con.execute(f"DROP TABLE {STAGE}")
+    return PreparedTable(result, schema, typed_table)
+
+
+def store_table(con, prepared: PreparedTable, import_id: int) -> TableResult:
+    """Check references against the workbook, then store the accepted rows.
+
+    Runs inside the import's transaction, in table order, so that a row may
+    refer to rows stored earlier in the same import.
+    """
+    result, schema, typed_table = prepared.result, prepared.schema, prepared.typed
+    if typed_table is None:
+        return result
+    _reference_problems(con, schema, result, import_id, typed_table, strict=True)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {_BAD} AS
+        SELECT DISTINCT row AS _row FROM {PROBLEMS}
+        WHERE severity = 'error' AND import_id = {import_id}
+          AND table_name = {literal(schema.name)} AND source = {literal(result.source)}""")
+    result.rejected = con.execute(f"SELECT count(*) FROM {_BAD}").fetchone()[0]
+    accepted = (f"SELECT * FROM {typed_table} t ANTI JOIN {_BAD} b ON t._row = b._row"
+                if result.rejected else f"SELECT * FROM {typed_table}")
+    _upsert(con, schema, accepted, import_id)
+    result.accepted = result.rows_read - result.rejected
+
+    _reference_problems(con, schema, result, import_id, typed_table, strict=False)
+    result.flagged = con.execute(
+        f"SELECT count(DISTINCT row) FROM {PROBLEMS} WHERE severity = 'warning' "
+        f"AND import_id = {import_id} AND table_name = {literal(schema.name)} "
+        f"AND source = {literal(result.source)}").fetchone()[0]
+    con.execute(f"DROP TABLE {typed_table}")
+    return result
+
+
+def _upsert(con, schema: TableSchema, accepted: str, import_id: int) -> None:
+    """Accepted rows replace the stored rows with the same key: re-imports are idempotent."""
+    table = ident(schema.name)
+    columns = ", ".join(ident(c) for c in schema.column_names)
+    if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]:
+        on = " AND ".join(f"{table}.{ident(k)} IS NOT DISTINCT FROM a.{ident(k)}"
+                          for k in schema.key)
+        con.execute(f"DELETE FROM {table} USING ({accepted}) a WHERE {on}")
+    con.execute(f"INSERT INTO {table} ({columns}, _import_id) "
+                f"SELECT {columns}, {import_id} FROM ({accepted})")

@@ -1,0 +1,45 @@
+"""Where a batch writes its files: safe file names, report folders and links between
+reports of the same batch.
+
+A batch run writes ``<out>/<report>/<period>/<name>.ipynb`` (``.html``, ``.kpis.json``
+and the side outputs beside it), a ``runs.csv`` per folder, and ``<out>/runs.csv`` and
+``<out>/index.html`` over every batch in ``out``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+__all__ = ["PROJECT_ROOT", "NOTEBOOKS", "TEMPLATES", "RUNS_FILE", "INDEX_FILE", "safe_name", "run_name", "report_folder",
+           "report_href"]
+
+# the notebooks and editable templates ship beside the package
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = PROJECT_ROOT / "notebooks"
+TEMPLATES = PROJECT_ROOT / "templates"
+RUNS_FILE = "runs.csv"
+INDEX_FILE = "index.html"
+
+
+def safe_name(text: str, *, limit: int = 80) -> str:
+    """A file name from any text: ASCII letters, digits, ``-`` and ``_`` only."""
+    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", ascii_text).strip("-_")[:limit].strip("-_")
+    return name or "report"
+
+
+def run_name(member, member_name, *, each: str | None) -> str:
+    """The file name of one member's run: ``R001-Ana-Lopez`` for a rep, the team's name."""
+    return safe_name(f"{member} {member_name}" if each == "rep" else member_name)
+
+
+def report_folder(out, report: str, period: str | None) -> Path:
+    """``<out>/<report>/<period>``: the folder one batch of ``report`` writes."""
+    return Path(out) / report / safe_name(period or "all")
+
+
+def report_href(report: str, *, rep: str, name: str, period: str) -> str:
+    """The relative link from one rep's report to that rep's ``report`` of the same batch."""
+    return f"../../{report}/{safe_name(period)}/{run_name(rep, name, each='rep')}.html"

@@ -1,0 +1,257 @@
+"""Review-meeting documents from Jinja2 templates: the agenda, the action plan per rep and
+the team summary, in Markdown and HTML, plus an Excel document to fill in the meeting.
+
+The templates are ``templates/meeting/<document>.<md|html>.j2``; copy the folder, edit
+the copies and pass it as ``templates=``. Every value a template shows is text, already
+formatted. User text is escaped: for HTML as HTML; for Markdown so that no tag or entity
+gets through (``|cell`` also keeps a table cell on one line). A template that cannot be
+read or rendered raises :class:`TemplateError` naming its file and line.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+from markupsafe import Markup, escape
+
+from .. import layout
+from ..analyses import actions, findings
+from .. import kpi
+from ..reports import rep_review as review
+from .display import format_value
+from ..kpi.registry import REGISTRY
+from ..store.roster import members
+from ..errors import TemplateError
+
+__all__ = ["TEMPLATES", "DOCUMENTS", "FORMATS", "TemplateError", "review_context",
+           "team_context", "render", "show", "meeting_document", "write_pack"]
+
+TEMPLATES = layout.TEMPLATES / "meeting"
+DOCUMENTS = ("agenda", "action_plan", "team_summary")
+FORMATS = ("md", "html")
+
+
+
+def _markdown_text(value) -> Markup:
+    """User text made inert in Markdown: no HTML tag or entity gets through, and the rest
+    reads as typed (``>=`` stays ``>=``)."""
+    if isinstance(value, Markup):
+        return value
+    text = re.sub(r"&(?=#?\w+;)", "&amp;", "" if value is None else str(value))
+    return Markup(text.replace("<", "&lt;"))
+
+
+def _markdown_cell(value) -> Markup:
+    """A Markdown table cell: inert, on one line, pipes kept as text."""
+    return Markup(str(_markdown_text(value)).replace("|", "\\|").replace("\n", " "))
+
+
+def _environment(folder: Path, format: str) -> jinja2.Environment:
+    options = dict(loader=jinja2.FileSystemLoader(str(folder)),
+                   undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                   keep_trailing_newline=True)
+    if format == "html":
+        env = jinja2.Environment(autoescape=True, **options)
+        env.filters["cell"] = escape
+    else:
+        env = jinja2.Environment(autoescape=False, finalize=_markdown_text, **options)
+        env.filters["cell"] = _markdown_cell
+    return env
+
+
+def render(document: str, context: dict, *, format: str = "md", templates=None) -> str:
+    """``document`` (agenda, action_plan or team_summary) rendered from ``context``."""
+    if document not in DOCUMENTS:
+        raise ValueError(f"document must be one of {', '.join(DOCUMENTS)}; got {document!r}")
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {format!r}")
+    folder = Path(templates) if templates is not None else TEMPLATES
+    name = f"{document}.{format}.j2"
+    env = _environment(folder, format)
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"{exc.filename or folder / name}, line {exc.lineno}: "
+                            f"{exc.message}") from None
+    except jinja2.TemplateNotFound:
+        raise TemplateError(f"no template {name} in {folder}") from None
+    except Exception as exc:
+        # the failing line is the template's own frame in the traceback
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if f.filename.endswith(".j2")]
+        where = f"{frames[-1].filename}, line {frames[-1].lineno}" if frames \
+            else str(folder / name)
+        raise TemplateError(f"{where}: {type(exc).__name__}: {exc}") from None
+
+
+def _rows(frame: pd.DataFrame, units: dict[str, str]) -> list[dict]:
+    """Records with numbers formatted by unit (a column or a row's ``unit``)."""
+    out = []
+    for record in frame.to_dict("records"):
+        row = {}
+        for key, value in record.items():
+            unit = units.get(key, record.get("unit", "count"))
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                row[key] = format_value(value, unit)
+            elif _missing(value):
+                row[key] = ""
+            else:
+                row[key] = str(value)
+        out.append(row)
+    return out
+
+
+def show(document: str, context: dict, *, templates=None):
+    """``document`` rendered to HTML, for display in a notebook."""
+    from IPython.display import HTML
+
+    return HTML(render(document, context, format="html", templates=templates))
+
+
+def review_context(workbook, *, rep: str, period: str, rules=None, comparison="previous",
+                   found=None, gap=None) -> dict:
+    """What the agenda and the action plan of ``rep``'s review of ``period`` show;
+    ``found`` and ``gap``: the review's findings and revenue gap when already computed
+    (``findings.findings``, ``review.revenue_gap``)."""
+    info = review.rep_info(workbook, rep=rep)
+    if found is None:
+        found = findings.findings(workbook, rep=rep, period=period, rules=rules)
+    earlier = actions.follow_up(workbook, rep=rep, period=period, rules=rules)
+    book = review.order_book_review(workbook, rep=rep, period=period).drop(columns="rep")
+    if gap is None:
+        gap = review.revenue_gap(workbook, rep=rep, period=period, comparison=comparison)
+    return {
+        "rep": {"id": rep, "name": str(info["name"]), "team": str(info["team"] or "")},
+        "period": period, "next_period": review.next_period(period),
+        "data_date": str(kpi.data_date(workbook).date()),
+        "activity": _rows(review.against_plan(workbook, rep=rep, period=period)
+                          [["label", "actual", "target", "vs_target", "unit"]],
+                          {"vs_target": "ratio"}),
+        "plan": _rows(review.plan_for_next(workbook, rep=rep, period=period), {}),
+        "order_book": [{"item": k.replace("_", " "), "value": v} for k, v in
+                       _rows(book, {c: "currency" for c in book.columns})[0].items()
+                       if k != "as_of"],
+        "attainment": _rows(review.attainment_summary(workbook, rep=rep, period=period),
+                            {"actual": "currency", "target": "currency", "gap": "currency",
+                             "attainment": "ratio"}),
+        "gap": {"headline": gap.headline(), "sentences": gap.sentences()},
+        "strengths": _rows(found[found["kind"] == "strength"][["label", "text"]], {}),
+        "developments": _rows(found[found["kind"] == "development"][["label", "text"]], {}),
+        "actions": _rows(found[["kind", "rule", "action", "owner", "due", "criterion"]], {}),
+        "earlier": _earlier_rows(earlier),
+    }
+
+
+def _earlier_rows(earlier: pd.DataFrame) -> list[dict]:
+    """The earlier actions, each KPI value formatted by that KPI's unit."""
+    columns = ["action_id", "text", "owner", "due_at", "status", "kpi", "kpi_before",
+               "kpi_now", "moved", "criterion"]
+    return _rows(earlier[columns].assign(
+        due_at=pd.to_datetime(earlier["due_at"]).dt.strftime("%Y-%m-%d"),
+        unit=earlier["kpi"].map(_unit)), {})
+
+
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value))
+
+
+def _unit(name) -> str:
+    if isinstance(name, str) and name in REGISTRY:
+        return REGISTRY[name].unit
+    return findings.SPECIAL.get(name, ("", "count"))[1]
+
+
+def team_context(workbook, *, period: str, team: str | None = None, rules=None) -> dict:
+    """What the team summary of ``period`` shows: each rep's revenue against target, the
+    findings of the review and the state of the action log."""
+    people = members(workbook, team=team)
+    card = review.team_scorecard(workbook, period=period)
+    revenue = card[card["kpi"] == "revenue"].set_index("scope_id")
+    log = actions.log(workbook)
+    rows = []
+    for rep in people.itertuples():
+        found = findings.findings(workbook, rep=rep.rep_id, period=period, rules=rules)
+        own = log[log["rep_id"] == rep.rep_id]
+        line = revenue.loc[rep.rep_id] if rep.rep_id in revenue.index else None
+        rows.append({
+            "rep": rep.rep_id, "name": rep.name, "team": rep.team,
+            "revenue": format_value(line["actual"], "currency") if line is not None else "",
+            "target": format_value(line["target"], "currency") if line is not None else "",
+            "attainment": format_value(line["vs_target"], "ratio") if line is not None else "",
+            "strengths": int((found["kind"] == "strength").sum()),
+            "developments": int((found["kind"] == "development").sum()),
+            "open_actions": int((own["status"] == "open").sum()),
+            "done_actions": int((own["status"] == "done").sum()),
+            "top_development": next(iter(found.loc[found["kind"] == "development", "text"]), ""),
+        })
+    return {"period": period, "team": team or "all teams",
+            "data_date": str(kpi.data_date(workbook).date()), "reps": rows}
+
+
+def meeting_document(workbook, path, *, rep: str, period: str, rules=None, found=None,
+                     context: dict | None = None) -> Path:
+    """An Excel file to take into the meeting: the agenda with room for notes, and a
+    sheet ``actions`` (earlier open actions and the proposed ones, as rows of the action
+    log) to amend, then read back with ``salesanalysis actions import``. ``found`` and
+    ``context``: the review's findings and :func:`review_context` when already computed."""
+    path = Path(path)
+    if found is None:
+        found = findings.findings(workbook, rep=rep, period=period, rules=rules)
+    context = context or review_context(workbook, rep=rep, period=period, rules=rules,
+                                        found=found)
+    agenda = [("0. Actions agreed last time", a["text"], a["status"], "") for a in
+              context["earlier"]]
+    agenda += [("1. Activity against plan", a["label"], f"{a['actual']} of {a['target']}", "")
+               for a in context["activity"]]
+    agenda += [("2. Plan for " + context["next_period"], p["item"], p["value"], "")
+               for p in context["plan"]]
+    agenda += [("3. Order book and forecast", o["item"], o["value"], "")
+               for o in context["order_book"]]
+    agenda += [("4. Attainment against budget", a["span"], a["attainment"], "")
+               for a in context["attainment"]]
+    agenda += [("5. Actions to agree", a["action"], a["criterion"], "")
+               for a in context["actions"]]
+    proposed = actions.from_findings(workbook, found)
+    still_open = actions.log(workbook, rep=rep, status="open")
+    sheet = pd.concat([still_open, proposed], ignore_index=True).drop_duplicates(
+        "action_id", keep="first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame(agenda, columns=["point", "item", "value", "notes"]).to_excel(
+            writer, sheet_name="agenda", index=False)
+        sheet.to_excel(writer, sheet_name=actions.SHEET, index=False)
+        pd.DataFrame({"how to use": [
+            f"Review of {context['rep']['name']} ({rep}) for {period}; data as of "
+            f"{context['data_date']}.",
+            "Take notes in the agenda sheet.",
+            "In the actions sheet: set the status of earlier actions (open, done, dropped), "
+            "delete the proposed actions not agreed, edit text, owner and due dates, add "
+            "rows for other actions (a new action_id each).",
+            "Then: salesanalysis actions import THIS_FILE --workbook WORKBOOK"]}).to_excel(
+            writer, sheet_name="read me", index=False)
+    return path
+
+
+def write_pack(workbook, *, rep: str, period: str, stem, rules=None, comparison="previous",
+               templates=None) -> list[Path]:
+    """Write ``<stem>.agenda.md``, ``<stem>.action-plan.md``, ``<stem>.action-plan.html``
+    and ``<stem>.meeting.xlsx`` for ``rep``'s review of ``period``; returns the paths."""
+    stem = Path(stem)
+    found = findings.findings(workbook, rep=rep, period=period, rules=rules)
+    context = review_context(workbook, rep=rep, period=period, rules=rules,
+                             comparison=comparison, found=found)
+    written = []
+    for document, fmt, suffix in (("agenda", "md", ".agenda.md"),
+                                  ("action_plan", "md", ".action-plan.md"),
+                                  ("action_plan", "html", ".action-plan.html")):
+        path = stem.with_name(stem.name + suffix)
+        path.write_text(render(document, context, format=fmt, templates=templates),
+                        encoding="utf-8")
+        written.append(path)
+    written.append(meeting_document(workbook, stem.with_name(stem.name + ".meeting.xlsx"),
+                                    rep=rep, period=period, found=found, context=context))
+    return written

@@ -1,0 +1,270 @@
+"""The tables of a one-to-one review, one function per point of the agenda.
+
+Each public function answers for one rep and one closed period (``2025-11``,
+``2025-Q3`` ...). The team-wide tables they filter are computed once per
+workbook and period and shared through :mod:`salesanalysis.cache` in batch runs,
+so a batch scans the raw tables once, not once per rep.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import kpi
+from ..store.cache import cached
+from ..errors import NoTargetError
+from ..kpi.engine import divide
+from ..kpi.registry import missing
+from ..kpi.periods import Period, closed_period, period_bounds, period_end, shift_period, truncate
+from ..analyses import findings
+from ..analyses.findings import stalled_at_end
+from ..kpi.scorecard import team_scorecard
+from ..store.roster import rep_info
+from .spec import PERIOD, WORKBOOK, Param, Report
+
+__all__ = ["REPORT", "closed_period", "next_period", "rep_info", "headline", "activity_against_plan", "against_plan",
+           "plan_for_next", "pipeline_due", "order_book_review", "deals_to_disqualify",
+           "slipped", "attainment_trend", "attainment_summary", "team_scorecard",
+           "revenue_gap", "prepare", "headline_numbers"]
+
+TARGET_METRICS = ("revenue", "offers_submitted", "new_opportunities", "calls", "visits")
+PLAN_KPIS = ["scheduled", "done", "cancelled", "still_planned", "plan_completion"]
+
+
+def next_period(period) -> str:
+    """The label of the period after ``period``."""
+    return Period.parse(period).shift(1).label
+
+
+def _one(frame: pd.DataFrame, rep: str, column: str = "rep") -> pd.DataFrame:
+    return frame[frame[column] == rep].reset_index(drop=True)
+
+
+def headline(workbook, *, rep: str, period: str) -> pd.DataFrame:
+    """The rep's headline KPIs for the period against target, previous period, same
+    period last year and the median of the rep's team."""
+    rep_info(workbook, rep=rep)  # an unknown rep fails clearly
+    return _one(team_scorecard(workbook, period=period), rep, "scope_id")
+
+
+@cached
+def _activity_plan(workbook, *, period: str) -> pd.DataFrame:
+    kind, first, last = period_bounds(period)
+    return kpi.compute(workbook, PLAN_KPIS, by=["rep", "activity_type"], start=first, end=last)
+
+
+def activity_against_plan(workbook, *, rep: str, period: str) -> pd.DataFrame:
+    """Activities due in the period per type: done, cancelled, still planned and the
+    plan completion (done / due), with a total row."""
+    frame = _one(_activity_plan(workbook, period=period), rep)
+    frame = frame[frame["scheduled"] > 0].drop(columns="rep").reset_index(drop=True)
+    total = frame[["scheduled", "done", "cancelled", "still_planned"]].sum()
+    frame = pd.concat([frame, pd.DataFrame([{"activity_type": "total", **total}])],
+                      ignore_index=True)
+    frame["plan_completion"] = divide(frame["done"], frame["scheduled"])
+    return frame[["activity_type", *PLAN_KPIS]]
+
+
+@cached
+def _against_plan(workbook, *, period: str) -> pd.DataFrame:
+    kind, first, last = period_bounds(period)
+    metrics = [m for m in TARGET_METRICS if not missing(workbook, kpi.get(m).columns)]
+    goals = pd.concat([kpi.targets(workbook, metric=m, by="rep", labels=[period])
+                       .assign(metric=m) for m in metrics], ignore_index=True)
+    actual = kpi.compute(workbook, metrics, by="rep", start=first, end=last)
+    actual = actual.melt(id_vars="rep", value_vars=metrics, var_name="metric",
+                         value_name="actual")
+    return goals.merge(actual, on=["rep", "metric"], how="left")
+
+
+def against_plan(workbook, *, rep: str, period: str) -> pd.DataFrame:
+    """Every metric with a target for the rep in the period that the data allows:
+    actual, target, actual / target and the gap (negative when short)."""
+    frame = _one(_against_plan(workbook, period=period), rep)
+    frame["label"] = [kpi.get(m).label for m in frame["metric"]]
+    frame["unit"] = [kpi.get(m).unit for m in frame["metric"]]
+    frame["vs_target"] = divide(frame["actual"], frame["target"])
+    frame["gap"] = frame["actual"] - frame["target"]
+    order = [m for m in TARGET_METRICS if m in set(frame["metric"])]
+    frame = frame.set_index("metric").loc[order].reset_index()
+    return frame[["metric", "label", "unit", "actual", "target", "vs_target", "gap"]]
+
+
+def plan_for_next(workbook, *, rep: str, period: str) -> pd.DataFrame:
+    """The next period: its targets and the activities already scheduled in it, per
+    type (``kind`` = target or scheduled)."""
+    following = next_period(period)
+    goals = _one(_against_plan(workbook, period=following), rep)
+    goals = pd.DataFrame({"kind": "target", "item": [kpi.get(m).label for m in goals["metric"]],
+                          "value": goals["target"].astype(float)})
+    scheduled = _one(_activity_plan(workbook, period=following), rep)
+    scheduled = scheduled[scheduled["still_planned"] > 0]
+    scheduled = pd.DataFrame({"kind": "scheduled", "item": scheduled["activity_type"],
+                              "value": scheduled["still_planned"].astype(float)})
+    out = pd.concat([goals, scheduled], ignore_index=True)
+    out.insert(0, "period", following)
+    return out
+
+
+@cached
+def _pipeline_due(workbook, *, period: str) -> pd.DataFrame:
+    kind, first, last = period_bounds(period)
+    as_of = min(first - pd.Timedelta(days=1), kpi.data_date(workbook))
+    state = kpi.state_at(workbook, as_of)
+    due = state.filter(state.is_open & (state.expected_close >= first.to_pydatetime())
+                       & (state.expected_close <= last.to_pydatetime()))
+    customers = workbook.table("customers").select(_cid="customer_id", customer="name")
+    due = due.left_join(customers, due.customer_id == customers._cid)
+    return due.select("rep_id", "opportunity_id", "customer", "stage", "amount", "probability",
+                      "weighted", "expected_close").order_by(
+        ["rep_id", "expected_close", "opportunity_id"]).to_pandas()
+
+
+def pipeline_due(workbook, *, rep: str, period: str) -> pd.DataFrame:
+    """Open deals expected to close in ``period``, as they stood the day before it
+    began (or at the data date): the pipeline the period's target depends on."""
+    return _one(_pipeline_due(workbook, period=period), rep, "rep_id").drop(columns="rep_id")
+
+
+@cached
+def _order_book(workbook, *, period: str) -> pd.DataFrame:
+    kind, first, last = period_bounds(period)
+    as_of = period_end(workbook, period)
+    parts = [kpi.order_book(workbook, by="rep", as_of=as_of).drop(columns="as_of"),
+             kpi.open_pipeline(workbook, by="rep", as_of=as_of).drop(columns="as_of"),
+             kpi.forecast_deviation(workbook, by="rep", period=kind, start=first, end=last)
+             [["rep", "forecast", "revenue", "deviation", "forecast_deviation"]]]
+    out = parts[0]
+    for part in parts[1:]:
+        out = out.merge(part, on="rep", how="outer")
+    slipped_ = _slipped(workbook, period=period)
+    pushes = slipped_.groupby("rep_id").agg(slipped_deals=("pushes", lambda s: int((s > 0).sum())),
+                                            days_pushed=("days_pushed", "sum"))
+    out = out.merge(pushes, left_on="rep", right_index=True, how="left")
+    out[["slipped_deals", "days_pushed"]] = out[["slipped_deals", "days_pushed"]].fillna(0)
+    out.insert(1, "as_of", as_of)
+    return out
+
+
+def order_book_review(workbook, *, rep: str, period: str) -> pd.DataFrame:
+    """One row: open orders and their value (overdue ones apart), the open and weighted
+    pipeline at the period's end, the forecast against revenue, and the deals whose
+    expected close slipped during the period."""
+    return _one(_order_book(workbook, period=period), rep)
+
+
+def deals_to_disqualify(workbook, *, rep: str, period: str) -> pd.DataFrame:
+    """Open deals with two or more stall reasons at the period's end: set a next step
+    or disqualify them."""
+    frame = _one(stalled_at_end(workbook, period=period), rep, "rep_id")
+    return frame[["opportunity_id", "customer", "stage", "amount", "expected_close",
+                  "days_idle", "days_in_stage", "reasons"]].sort_values(
+        "amount", ascending=False, kind="stable").reset_index(drop=True)
+
+
+@cached
+def _slipped(workbook, *, period: str) -> pd.DataFrame:
+    kind, first, last = period_bounds(period)
+    return kpi.slipped_deals(workbook, start=first, end=last)
+
+
+def slipped(workbook, *, rep: str, period: str) -> pd.DataFrame:
+    """The rep's deals whose expected close moved during the period."""
+    return _one(_slipped(workbook, period=period), rep, "rep_id").drop(columns="rep_id")
+
+
+@cached
+def _attainment(workbook, *, period: str, months: int) -> pd.DataFrame:
+    kind, first, last = period_bounds(period)
+    start = shift_period(truncate(last, "month"), "month", 1 - months)
+    return kpi.attainment(workbook, metric="revenue", by="rep", period="month", start=start,
+                          end=last)
+
+
+def attainment_trend(workbook, *, rep: str, period: str, months: int = 12) -> pd.DataFrame:
+    """Monthly revenue against target for the ``months`` months up to the period's end."""
+    return _one(_attainment(workbook, period=period, months=months), rep).drop(columns="rep")
+
+
+def attainment_summary(workbook, *, rep: str, period: str) -> pd.DataFrame:
+    """Revenue against target for the period, the quarter to date and the year to date
+    (months up to the period's end)."""
+    kind, first, last = period_bounds(period)
+    monthly = attainment_trend(workbook, rep=rep, period=period, months=12)
+    rows = []
+    for name, since in (("period", first), ("quarter to date", truncate(last, "quarter")),
+                        ("year to date", truncate(last, "year"))):
+        part = monthly[(monthly["period_start"] >= since) & (monthly["period_start"] <= last)]
+        rows.append({"span": name, "from": since.date(), "to": last.date(),
+                     "actual": float(part["actual"].sum()),
+                     "target": float(part["target"].sum(min_count=1))})
+    out = pd.DataFrame(rows)
+    out["attainment"] = divide(out["actual"], out["target"])
+    out["gap"] = out["actual"] - out["target"]
+    return out
+
+
+@cached
+def revenue_gap(workbook, *, rep: str, period: str, comparison: str = "previous"):
+    """Why the rep's revenue in ``period`` differs from target (from ``comparison`` where
+    the period has no target): :func:`salesanalysis.gap.explain_gap`. Cached in a batch:
+    the review and the pack written beside it share it."""
+    from ..analyses.gap import explain_gap
+
+    try:
+        return explain_gap(workbook, metric="revenue", scope=rep, period=period,
+                           against="target")
+    except NoTargetError:
+        return explain_gap(workbook, metric="revenue", scope=rep, period=period,
+                           against=comparison)
+
+
+def prepare(workbook, *, period: str) -> None:
+    """Compute the team-wide tables of every review of ``period`` (a batch's shared
+    work) so each rep's run only filters them."""
+    team_scorecard(workbook, period=period)
+    _activity_plan(workbook, period=period)
+    _activity_plan(workbook, period=next_period(period))
+    _against_plan(workbook, period=period)
+    _against_plan(workbook, period=next_period(period))
+    _pipeline_due(workbook, period=next_period(period))
+    _order_book(workbook, period=period)
+    _slipped(workbook, period=period)
+    stalled_at_end(workbook, period=period)
+    _attainment(workbook, period=period, months=12)
+
+
+def headline_numbers(card: pd.DataFrame, found: pd.DataFrame) -> dict:
+    """The numbers a batch index shows for one review: revenue against target, offers,
+    wins, the offer win rate and how many strengths and points to develop were found
+    (``card`` from :func:`headline`, ``found`` from the findings)."""
+    value = card.set_index("kpi")
+
+    def cell(metric, column="actual"):
+        return float(value.at[metric, column]) if metric in value.index else None
+
+    return {"revenue": cell("revenue"), "revenue_target": cell("revenue", "target"),
+            "attainment": cell("revenue", "vs_target"),
+            "offers_submitted": cell("offers_submitted"), "deals_won": cell("deals_won"),
+            "offer_win_rate": cell("offer_win_rate"),
+            "strengths": int((found["kind"] == "strength").sum()),
+            "developments": int((found["kind"] == "development").sum())}
+
+
+def _shared_work(workbook, parameters: dict) -> None:
+    period = parameters["period"]
+    prepare(workbook, period=period)
+    findings.prepare(workbook, period=period, rules=parameters.get("rules"))
+
+
+REPORT = Report(
+    "rep_review",
+    (WORKBOOK,
+     Param("rep", "str", "R001", "the rep's id"),
+     PERIOD,
+     Param("comparison", "choice", "previous", "the comparison period",
+           choices=("previous", "last_year")),
+     Param("rules", "path", None, "a findings rules file; None: templates/findings.yaml",
+           optional=True)),
+    shared_work=_shared_work,
+    outputs=("meeting_pack",))

@@ -1,0 +1,84 @@
+"""What a report declares: the parameters its notebook accepts, the team-wide work a batch
+does once before its runs, and the documents written beside each run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ..kpi.periods import period_bounds
+from ..kpi.registry import REGISTRY
+
+__all__ = ["Param", "Report", "WORKBOOK", "PERIOD", "TEAM"]
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str  # str, int, float, bool, path, period, choice, kpi
+    default: object
+    help: str
+    choices: tuple = ()
+    optional: bool = False  # None is allowed
+
+    def check(self, value) -> str | None:
+        """None when ``value`` is acceptable, else what is wrong."""
+        if value is None:
+            return None if self.optional else "may not be empty"
+        kind = self.type
+        if kind == "bool" and not isinstance(value, bool):
+            return f"must be true or false, got {value!r}"
+        if kind == "int" and (not isinstance(value, int) or isinstance(value, bool)):
+            return f"must be a whole number, got {value!r}"
+        if kind == "float" and (not isinstance(value, (int, float)) or isinstance(value, bool)):
+            return f"must be a number, got {value!r}"
+        if kind in ("str", "path", "period", "choice", "kpi") and not isinstance(value, str):
+            return f"must be text, got {value!r}"
+        if kind == "period":
+            try:
+                period_bounds(value)
+            except ValueError as exc:
+                return str(exc)
+        if kind == "choice" and value not in self.choices:
+            return f"must be one of {', '.join(map(str, self.choices))}; got {value!r}"
+        if kind == "kpi" and value not in REGISTRY:
+            return f"must be a KPI name (salesanalysis.kpi.kpis()); got {value!r}"
+        return None
+
+    def convert(self, text: str):
+        """A value given as text on the command line, in this parameter's type."""
+        if text.lower() in ("none", "null", ""):
+            return None
+        if self.type == "int":
+            return int(text) if text.lstrip("-").isdigit() else text
+        if self.type == "float":
+            try:
+                return float(text)
+            except ValueError:
+                return text
+        if self.type == "bool":
+            return {"true": True, "yes": True, "1": True, "false": False, "no": False,
+                    "0": False}.get(text.lower(), text)
+        return text
+
+
+@dataclass(frozen=True)
+class Report:
+    """One report notebook's declaration.
+
+    shared_work(workbook, parameters): the team-wide tables every run filters, computed
+        once per batch before the runs start.
+    outputs: names of the documents written beside each successful run (the batch looks
+        the writers up in :data:`salesanalysis.present.OUTPUT_WRITERS`).
+    """
+
+    name: str
+    params: tuple[Param, ...]
+    shared_work: Callable | None = None
+    outputs: tuple[str, ...] = ()
+
+
+WORKBOOK = Param("workbook", "path", "data/demo.duckdb", "the workbook file")
+PERIOD = Param("period", "period", None, "a closed period such as 2025-11 or 2025-Q3; "
+               "None: the last full month", optional=True)
+TEAM = Param("team", "str", None, "one team, or None for every team", optional=True)

@@ -1,0 +1,67 @@
+"""Who sells: the reps table as a frame, the sellers among them and one team's members.
+
+A seller is a rep with a role (inside / field); the KPI layer reports every seller,
+active or not, and the batch runs one review per seller.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..errors import UnknownNameError
+from .cache import cached
+
+__all__ = ["reps_frame", "seller_filter", "members", "keep_team", "rep_info", "rep_names"]
+
+
+@cached
+def reps_frame(workbook) -> pd.DataFrame:
+    """The ``reps`` table as pandas (cached in a batch)."""
+    return workbook.to_pandas("reps")
+
+
+def seller_filter(reps):
+    """The Ibis condition that keeps sellers of the ``reps`` table expression."""
+    return reps.role.notnull()
+
+
+def _sellers(reps: pd.DataFrame) -> pd.DataFrame:
+    return reps[reps["role"].notna()]
+
+
+def members(workbook, *, team: str | None = None) -> pd.DataFrame:
+    """The sellers of ``team`` (every team when None): rep_id, name, team, department."""
+    reps = reps_frame(workbook)
+    if team is not None:
+        teams = sorted(reps["team"].dropna().unique())
+        if team not in set(teams):
+            raise UnknownNameError(f"no team {team!r} in the workbook (teams: {', '.join(teams)})")
+        reps = reps[reps["team"] == team]
+    return _sellers(reps)[["rep_id", "name", "team", "department"]].reset_index(drop=True)
+
+
+def keep_team(frame: pd.DataFrame, workbook, *, team: str | None, level: str = "rep"
+              ) -> pd.DataFrame:
+    """The rows of ``frame`` (one per ``level`` member) that belong to ``team``'s sellers;
+    every row when ``team`` is None."""
+    if team is None:
+        return frame.reset_index(drop=True)
+    people = members(workbook, team=team)
+    allowed = {"rep": set(people["rep_id"]), "team": {team},
+               "department": set(people["department"])}[level]
+    return frame[frame[level].isin(allowed)].reset_index(drop=True)
+
+
+def rep_info(workbook, *, rep: str) -> dict:
+    """The rep's row of ``reps`` as a dict; a clear error for an unknown rep."""
+    reps = reps_frame(workbook)
+    row = reps[reps["rep_id"] == rep]
+    if row.empty:
+        known = ", ".join(reps["rep_id"].astype(str).head(20))
+        raise UnknownNameError(f"no rep {rep!r} in the workbook (reps: {known} ...)")
+    return row.iloc[0].to_dict()
+
+
+def rep_names(workbook) -> pd.Series:
+    """rep_id -> name of every rep."""
+    return reps_frame(workbook).set_index("rep_id")["name"]

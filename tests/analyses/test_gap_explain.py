@@ -1,0 +1,120 @@
+"""explain_gap on the demo workbook: the planted causes come out on top, the bridge adds up."""
+
+import matplotlib
+import pytest
+
+import salesanalysis as sa
+from salesanalysis import demo, kpi
+from salesanalysis.present import plots
+from salesanalysis.reports import rep_review as review
+from salesanalysis.errors import NoTargetError
+from salesanalysis.analyses.gap import explain_gap
+
+matplotlib.use("Agg")
+WHERE = demo.planted(24)
+
+
+@pytest.fixture(scope="module")
+def wb():
+    book = sa.Workbook.from_frames(demo.generate(reps=24, weeks=104, seed=0),
+                                   as_of=demo.export_date())
+    yield book
+    book.close()
+
+
+def test_names_the_win_rate_collapse_of_the_planted_rep(wb):
+    rep = WHERE["win_rate_collapse"]
+    found = explain_gap(wb, metric="win_rate", scope=rep, period="2025-Q2",
+                        against="previous", dims=["segment", "territory", "source"])
+    top = found.segments.iloc[0]
+    assert top["where"] == {"segment": demo.COLLAPSE_SEGMENT}
+    # the numbers are the KPI library's for that rep, segment and quarter
+    rates = kpi.compute(wb, "win_rate", by=["rep", "segment"], period="quarter",
+                        start="2025-01-01", end="2025-06-30")
+    own = rates[(rates["rep"] == rep) & (rates["segment"] == demo.COLLAPSE_SEGMENT)]
+    assert top["actual"] == pytest.approx(own.loc[own["period"] == "2025-Q2", "win_rate"].item())
+    assert top["expected"] == pytest.approx(own.loc[own["period"] == "2025-Q1", "win_rate"].item())
+    assert found.sentences()[0].startswith(f"Win rate in {demo.COLLAPSE_SEGMENT} fell from ")
+
+
+def test_names_the_territory_whose_complaints_rose(wb):
+    found = explain_gap(wb, metric="complaints", period="2025-Q4", against="last_year",
+                        dims=["territory", "segment", "rep"])
+    assert found.segments.iloc[0]["where"] == {"territory": WHERE["complaints_territory"]}
+    assert found.gap > 0 and found.segments.iloc[0]["contribution"] > 0.5 * found.gap
+
+
+@pytest.mark.parametrize("against", ["previous", "last_year", "target"])
+def test_revenue_bridge_adds_up_to_the_gap(wb, against):
+    found = explain_gap(wb, metric="revenue", scope=WHERE["referral_star"], period="2025-Q3",
+                        against=against, dims=["segment", "source"])
+    assert found.bridge["effect"].sum() == pytest.approx(found.gap, rel=1e-9)
+    assert list(found.bridge["driver"]) == ["activities", "Offers per activity", "Win rate",
+                                            "Revenue per win"]
+    # the segment x driver table adds up too, by rows and in all
+    drivers = found.matrix.drop(columns="total")
+    assert drivers.sum(axis=1).to_numpy() == pytest.approx(found.matrix["total"].to_numpy())
+    assert found.matrix["total"].sum() == pytest.approx(found.gap, rel=1e-9)
+
+
+def test_against_target_uses_the_target_sum(wb):
+    rep = WHERE["referral_star"]
+    found = explain_gap(wb, metric="revenue", scope=rep, period="2025-Q3", against="target",
+                        dims=["segment"])
+    target = kpi.targets(wb, metric="revenue", by="rep", labels=["2025-Q3"])
+    assert found.baseline == pytest.approx(target.loc[target["rep"] == rep, "target"].item())
+    actual = kpi.compute(wb, "revenue", by="rep", start="2025-07-01", end="2025-09-30")
+    assert found.actual == pytest.approx(actual.loc[actual["rep"] == rep, "revenue"].item())
+
+
+def test_ratio_bridge_is_mix_and_rate(wb):
+    found = explain_gap(wb, metric="win_rate", period="2025-Q2", against="last_year",
+                        dims=["segment", "rep"])
+    assert list(found.bridge["driver"]) == ["Mix of segment", "Win rate within each segment"]
+    assert found.bridge["effect"].sum() == pytest.approx(found.gap, abs=1e-12)
+
+
+def test_bad_arguments_say_what_is_allowed(wb):
+    with pytest.raises(ValueError, match="metric must be one of revenue"):
+        explain_gap(wb, metric="happiness", period="2025-Q2")
+    with pytest.raises(ValueError, match="against must be one of target, previous, last_year"):
+        explain_gap(wb, period="2025-Q2", against="budget")
+    with pytest.raises(ValueError, match="no rep or team 'Nobody'"):
+        explain_gap(wb, period="2025-Q2", scope="Nobody")
+    with pytest.raises(ValueError, match="no target for complaints in 2025-Q2; targets exist for"):
+        explain_gap(wb, metric="complaints", period="2025-Q2", against="target")
+    with pytest.raises(ValueError, match="win_rate is a ratio without targets"):
+        explain_gap(wb, metric="win_rate", period="2025-Q2", against="target")
+    with pytest.raises(ValueError, match="period must be a label"):
+        explain_gap(wb, period="spring")
+
+
+def test_html_escapes_names(wb):
+    found = explain_gap(wb, metric="complaints", period="2025-Q4", against="last_year",
+                        dims=["territory"])
+    found.segments.loc[0, "sentence"] = "<script>alert(1)</script>"
+    html = found._repr_html_()
+    assert "&lt;script&gt;" in html and "<script>" not in html
+
+
+def test_plots_draw_the_bridge_and_the_segments(wb):
+    found = explain_gap(wb, metric="complaints", period="2025-Q4", against="last_year",
+                        dims=["territory", "segment"])
+    ax = plots.gap_bridge(found)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels[0].startswith("2024-Q4") and labels[-1] == "2025-Q4 actual"
+    assert labels[1:-1] == list(found.bridge["driver"])
+    heights = [p.get_height() for p in ax.patches]
+    assert heights[0] == pytest.approx(found.baseline) and heights[-1] == pytest.approx(found.actual)
+    ax = plots.gap_segments(found)
+    widths = [p.get_width() for p in ax.patches]
+    assert widths == pytest.approx(list(found.segments["contribution"]))
+
+
+def test_the_review_s_revenue_gap_uses_the_comparison_where_no_target_is_set(wb):
+    rep = WHERE["referral_star"]
+    with pytest.raises(NoTargetError, match="no target for revenue in 2026-01"):
+        explain_gap(wb, metric="revenue", scope=rep, period="2026-01", against="target")
+    found = review.revenue_gap(wb, rep=rep, period="2026-01", comparison="last_year")
+    assert (found.against, found.baseline_period) == ("last_year", "2025-01")
+    assert review.revenue_gap(wb, rep=rep, period="2025-Q3").against == "target"

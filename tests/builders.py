@@ -1,0 +1,122 @@
+"""Small tables and workbooks the tests build, shared by every test folder."""
+
+import pandas as pd
+
+import salesanalysis as sa
+
+
+def problems_of(report, table):
+    """(row, column, reason) of a table's rejects, sorted."""
+    r = report.rejects
+    r = r[r["table"] == table]
+    return sorted(zip(r["row"], r["column"], r["reason"]))
+
+
+def build(as_of="2025-12-31", **frames):
+    """A workbook from small DataFrames (or lists of row dicts), strict, dated ``as_of``."""
+    tables = {name: pd.DataFrame(rows) for name, rows in frames.items()}
+    return sa.Workbook.from_frames(tables, strict=True, as_of=as_of)
+
+
+HOSTILE = "<script>alert(1)</script>"
+
+
+def small_demo(folder):
+    """A workbook file of twelve demo reps over 40 weeks (data to 2024-10-07) in which rep
+    R001 and every customer carry a hostile name."""
+    from salesanalysis import demo
+
+    tables = demo.generate(reps=12, weeks=40, seed=3)
+    tables["reps"].loc[tables["reps"]["rep_id"] == "R001", "name"] = HOSTILE
+    tables["customers"]["name"] = f"{HOSTILE} & Co"
+    path = folder / "small.duckdb"
+    with sa.open_workbook(path) as wb:
+        wb.import_data(tables, as_of=demo.export_date(weeks=40).date(), progress=False)
+    return path
+
+
+REPS = [
+    {"rep_id": "R1", "name": "Ana", "team": "T", "department": "D", "role": "field",
+     "territory": "West"},
+    {"rep_id": "R2", "name": "Ben", "team": "T", "department": "D", "role": "inside",
+     "territory": "East"},
+    {"rep_id": "M1", "name": "Max", "team": "T", "department": "D"},  # a manager
+]
+
+
+def act(i, rep, kind, at, customer=None, status="done", contact=None, outcome=None,
+        duration=None, opp=None):
+    return {"activity_id": f"A{i}", "rep_id": rep, "activity_type": kind, "occurred_at": at,
+            "status": status, "customer_id": customer, "contact_id": contact,
+            "outcome": outcome, "duration_s": duration, "opportunity_id": opp}
+
+
+def opp(i, rep, created, outcome="open", closed=None, amount=100.0, customer=None,
+        source="outbound", offer=None, stage=None, **more):
+    return {"opportunity_id": f"O{i}", "rep_id": rep, "created_at": created,
+            "outcome": outcome, "closed_at": closed, "amount": amount, "customer_id": customer,
+            "source": source, "offer_sent_at": offer, "stage": stage, **more}
+
+
+def customers(n, segment="SMB", territory="West"):
+    return [{"customer_id": f"C{i:02d}", "segment": segment, "territory": territory}
+            for i in range(1, n + 1)]
+
+
+STAGES = [
+    {"stage": "lead", "position": 1, "probability": 0.1},
+    {"stage": "qualified", "position": 2, "probability": 0.25},
+    {"stage": "proposal", "position": 3, "probability": 0.5},
+    {"stage": "negotiation", "position": 4, "probability": 0.75},
+    {"stage": "won", "position": 5, "probability": 1.0, "is_closed": True, "is_won": True},
+    {"stage": "lost", "position": 6, "probability": 0.0, "is_closed": True},
+]
+
+
+def hist(o, at, stage=None, amount=None, close=None):
+    return {"opportunity_id": o, "changed_at": at, "stage": stage, "amount": amount,
+            "expected_close": close}
+
+
+FIELD_REPS = [{"rep_id": r, "name": r, "team": "T", "department": "D", "role": "field"}
+        for r in ("R1", "R2")]
+
+FINDINGS_RULES = """
+strengths:
+  - name: target_beaten
+    kpis: [revenue]
+    op: ">="
+    reference: target
+    factor: 1.0
+    text: "{label} beat target: {actual} against {target}."
+    action: "Keep it up in {next_period}."
+    criterion: "{label} >= {target} in {next_period}"
+  - name: team_leader
+    kpis: [revenue]
+    op: ">="
+    reference: team_median
+    factor: 1.5
+    text: "{label} {actual} against a median of {team_median}."
+    action: "Show the team how."
+    criterion: "{label} >= {team_median}"
+developments:
+  - name: behind_target
+    kpis: [revenue]
+    op: "<"
+    reference: target
+    factor: 0.8
+    text: "{label} at {actual} against a target of {target}."
+    action: "Agree a next step on every deal due in {next_period}."
+    criterion: "{label} >= {target} in {next_period}"
+    due: 7 days
+"""
+
+
+def revenue_targets(*rows):
+    """Rep revenue targets from (period, rep, value) rows."""
+    return [{"period": p, "scope_level": "rep", "scope_id": r, "metric": "revenue", "value": v}
+            for p, r, v in rows]
+
+
+def won(i, rep, closed, amount):
+    return opp(i, rep, "2024-01-01", "won", closed, amount)

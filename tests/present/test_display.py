@@ -1,0 +1,30 @@
+"""Tables formatted for reading, escaped names, recorded headline numbers."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from salesanalysis.present import display
+
+
+def test_values_are_formatted_by_unit():
+    assert display.format_value(1234567.4, "currency") == "1,234,567"
+    assert display.format_value(0.4567, "ratio") == "45.7%"
+    assert display.format_value(3.0, "count") == "3"
+    assert display.format_value(2.5, "count") == "2.50"
+    assert display.format_value(math.nan, "ratio") == ""
+
+
+def test_table_formats_by_row_unit_and_escapes_names():
+    frame = pd.DataFrame({"label": ["<b>Revenue</b>", "Win rate"], "actual": [1500.0, 0.25],
+                          "unit": ["currency", "ratio"]})
+    out = display.table(frame, unit_column="unit")
+    assert out["actual"].tolist() == ["1,500", "25.0%"]
+    assert "&lt;b&gt;Revenue&lt;/b&gt;" in out.to_html() and "<b>Revenue" not in out.to_html()
+    assert frame["actual"].tolist() == [1500.0, 0.25]  # the input is untouched
+
+
+def test_record_refuses_what_json_cannot_store():
+    with pytest.raises(TypeError):
+        display.record(when=object())

@@ -1,0 +1,130 @@
+"""Meeting documents: the five points, the action plan, the team summary; escaping;
+template errors naming file and line; the Excel document reads back into the log."""
+
+import shutil
+
+import pandas as pd
+import pytest
+
+import salesanalysis as sa
+from salesanalysis.store.roster import members
+from salesanalysis.analyses import actions, findings
+from salesanalysis.present import meeting
+from salesanalysis.reports import rep_review as review
+from salesanalysis.errors import TemplateError
+
+from builders import HOSTILE, small_demo
+
+PERIOD = "2024-09"
+
+
+@pytest.fixture(scope="module")
+def wb(tmp_path_factory):
+    book = sa.open_workbook(small_demo(tmp_path_factory.mktemp("wb")))
+    yield book
+    book.close()
+
+
+@pytest.fixture(scope="module")
+def context(wb):
+    return meeting.review_context(wb, rep="R002", period=PERIOD)
+
+
+def test_agenda_follows_the_five_points_with_the_review_s_numbers(wb, context):
+    summary = review.attainment_summary(wb, rep="R002", period=PERIOD)
+    actual = f"{summary.loc[summary['span'] == 'period', 'actual'].iloc[0]:,.0f}"
+    text = meeting.render("agenda", context)
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
+    assert headings == ["## 0. Actions agreed last time",
+                        f"## 1. Activity in {PERIOD} against plan", "## 2. Plan for 2024-10",
+                        "## 3. Order book, deviations and forecast",
+                        "## 4. Attainment against budget", "## 5. Actions to agree"]
+    assert f"| period | {actual} |" in text
+    page = meeting.render("agenda", context, format="html")
+    assert "<h3>4. Attainment against budget</h3>" in page and actual in page
+
+
+def test_action_plan_lists_every_proposed_action(wb, context):
+    found = findings.findings(wb, rep="R002", period=PERIOD)
+    assert len(found)
+    text = meeting.render("action_plan", context)
+    page = meeting.render("action_plan", context, format="html")
+    for row in found.itertuples():
+        assert f"| {row.action.replace('|', chr(92) + '|')} | {row.owner} | {row.due} |" in text
+        assert f"<td>{row.due}</td>" in page
+
+
+def test_user_text_is_escaped_in_both_formats(wb):
+    hostile = meeting.review_context(wb, rep="R001", period=PERIOD)
+    hostile["earlier"] = [{"text": "a | b " + HOSTILE, "owner": "x", "due_at": "", "status": "open",
+                           "kpi": "", "kpi_before": "", "kpi_now": "", "moved": "",
+                           "criterion": "", "action_id": "A1"}]
+    for document in ("agenda", "action_plan"):
+        text = meeting.render(document, hostile)
+        page = meeting.render(document, hostile, format="html")
+        assert HOSTILE not in text and HOSTILE not in page
+        assert "&lt;script>alert(1)&lt;/script>" in text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "a \\| b &lt;script>" in meeting.render("agenda", hostile)  # one table cell
+
+
+def test_a_template_error_names_its_file_and_line(tmp_path, context):
+    folder = tmp_path / "mine"
+    shutil.copytree(meeting.TEMPLATES, folder)
+    broken = folder / "agenda.md.j2"
+    broken.write_text("# Agenda\n\n{% for x in activity %}\n{{ x.label }}\n")
+    with pytest.raises(TemplateError, match=r"agenda\.md\.j2, line 4: .*endfor"):
+        meeting.render("agenda", context, templates=folder)
+    broken.write_text("# Agenda\n{{ rep.nickname }}\n")
+    with pytest.raises(TemplateError, match=r"agenda\.md\.j2, line 2: UndefinedError.*nickname"):
+        meeting.render("agenda", context, templates=folder)
+    with pytest.raises(TemplateError, match="no template team_summary.html.j2 in"):
+        (folder / "team_summary.html.j2").unlink()
+        meeting.render("team_summary", {}, format="html", templates=folder)
+
+
+def test_an_edited_copy_of_the_templates_is_used(tmp_path, context):
+    folder = tmp_path / "mine"
+    shutil.copytree(meeting.TEMPLATES, folder)
+    plan = folder / "action_plan.md.j2"
+    plan.write_text(plan.read_text().replace("# Action plan:", "# Our plan:"))
+    assert meeting.render("action_plan", context, templates=folder).startswith("# Our plan: ")
+
+
+def test_team_summary_counts_each_rep_s_actions(wb):
+    agreed = actions.agree(wb, rep="R003", period=PERIOD)
+    summary = meeting.team_context(wb, period=PERIOD)
+    rows = {r["rep"]: r for r in summary["reps"]}
+    assert set(rows) == set(members(wb)["rep_id"])
+    assert rows["R003"]["open_actions"] == len(agreed) > 0
+    assert rows["R004"]["open_actions"] == 0
+    text = meeting.render("team_summary", summary)
+    assert all(f"({rep}) |" in text for rep in rows)
+    assert HOSTILE not in meeting.render("team_summary", summary, format="html")
+
+
+def test_the_meeting_document_reads_back_into_the_log(wb, tmp_path):
+    path = meeting.meeting_document(wb, tmp_path / "R005.meeting.xlsx", rep="R005",
+                                    period=PERIOD)
+    sheets = pd.read_excel(path, sheet_name=None)
+    assert set(sheets) == {"agenda", "actions", "read me"}
+    proposed = findings.findings(wb, rep="R005", period=PERIOD)
+    sheet = sheets["actions"]
+    assert len(sheet) == len(proposed) >= 2
+    assert set(sheets["agenda"]["point"].str[:2]) >= {"1.", "2.", "3.", "4.", "5."}
+    # in the meeting: the first action is not agreed, the second is dropped later
+    kept = sheet.iloc[1:].copy()
+    kept.loc[kept.index[0], "status"] = "dropped"
+    with pd.ExcelWriter(path) as writer:
+        kept.to_excel(writer, sheet_name="actions", index=False)
+    actions.import_file(wb, path)
+    log = actions.log(wb, rep="R005").set_index("action_id")
+    assert list(log.index) == sorted(kept["action_id"])
+    assert log.loc[kept["action_id"].iloc[0], "status"] == "dropped"
+
+
+def test_write_pack_writes_the_agenda_plan_and_document(wb, tmp_path):
+    written = meeting.write_pack(wb, rep="R006", period=PERIOD, stem=tmp_path / "R006")
+    assert [p.name for p in written] == ["R006.agenda.md", "R006.action-plan.md",
+                                         "R006.action-plan.html", "R006.meeting.xlsx"]
+    assert all(p.stat().st_size > 0 for p in written)
