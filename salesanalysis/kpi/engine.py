@@ -12,7 +12,8 @@ import pandas as pd
 
 from ..errors import MissingDataError
 from .facts import FACTS, MEASURES
-from .periods import PERIODS, check_period, parse_date, period_labels, period_starts
+from .checks import check_dates, check_dimensions, check_grain
+from .periods import PERIODS, period_labels, period_starts
 from .registry import get, missing
 
 __all__ = ["DIMENSIONS", "compute", "aggregate", "arguments", "ensure_loaded", "dated", "complete",
@@ -33,16 +34,8 @@ _REP_LEVEL = ("rep", "team", "department")
 _CUSTOMER_LEVEL = ("segment", "territory")
 
 
-def normalize_by(by) -> list[str]:
-    if by is None:
-        return []
-    dims = [by] if isinstance(by, str) else list(by)
-    unknown = [d for d in dims if d not in DIMENSIONS]
-    if unknown:
-        raise ValueError(f"by must be any of {', '.join(DIMENSIONS)}; got {unknown[0]!r}")
-    if len(set(dims)) != len(dims):
-        raise ValueError(f"by names a dimension twice: {dims}")
-    return dims
+def normalize_by(by, where: str | None = None) -> list[str]:
+    return check_dimensions(by, DIMENSIONS, where=where)
 
 
 def with_dims(workbook, t: ibis.Table, dims: list[str], fact=None) -> ibis.Table:
@@ -183,13 +176,11 @@ def needed_columns(names, dims) -> dict[str, tuple[str, ...]]:
     return {t: tuple(sorted(c)) for t, c in needs.items()}
 
 
-def arguments(by, period, start, end):
-    """Checked ``by``, ``period``, ``start`` and ``end``: (dims, start, end)."""
-    dims = normalize_by(by)
-    check_period(period)
-    start, end = parse_date(start, "start"), parse_date(end, "end")
-    if start is not None and end is not None and end < start:
-        raise ValueError(f"end ({end.date()}) is before start ({start.date()})")
+def arguments(by, period, start, end, where: str | None = None):
+    """Checked ``by``, ``period`` (a grain), ``start`` and ``end``: (dims, start, end)."""
+    dims = normalize_by(by, where)
+    check_grain(period, where=where)
+    start, end = check_dates(start, end, where=where)
     return dims, start, end
 
 
@@ -214,7 +205,8 @@ def compute(workbook, names, *, by="rep", period=None, start=None, end=None,
     groups of other reps are there, with zeros).
     """
     names = [names] if isinstance(names, str) else list(names)
-    dims, start, end = arguments(by, period, start, end)
+    dims, start, end = arguments(by, period, start, end,
+                                 where=names[0] if len(names) == 1 else "compute")
     kpis = [get(n) for n in names]
     own = [k.name for k in kpis if not set(_parts(k)) <= set(MEASURES)]
     if own:

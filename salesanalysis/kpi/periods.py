@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import InvalidArgumentError
 
 __all__ = ["Period", "GRAINS", "PERIODS", "period_label", "period_bounds", "period_starts",
-           "parse_date", "shift_period", "last_year_start", "period_end", "closed_period"]
+           "parse_date", "shift_period", "last_year_start", "baseline_start", "AGAINST", "period_end", "closed_period"]
 
 # period name -> (ibis truncate unit, pandas offset that steps one period)
 PERIODS = {
@@ -114,6 +114,19 @@ def last_year_start(start: pd.Timestamp, grain: str) -> pd.Timestamp:
     return truncate(start - pd.DateOffset(years=1), grain)
 
 
+AGAINST = ("previous", "last_year")
+
+
+def baseline_start(start: pd.Timestamp, grain: str, against: str) -> pd.Timestamp:
+    """The start of the period ``against`` names (``previous`` or ``last_year``) for the
+    ``grain`` period starting at ``start``."""
+    if against == "previous":
+        return shift_period(pd.Timestamp(start), grain, -1)
+    if against == "last_year":
+        return last_year_start(start, grain)
+    raise InvalidArgumentError(f"against must be one of {', '.join(AGAINST)}; got {against!r}")
+
+
 def _parse(label) -> tuple[str, pd.Timestamp]:
     m = _LABEL.match(str(label).strip())
     if not m:
@@ -183,7 +196,12 @@ class Period:
 
     def same_last_year(self) -> "Period":
         """The same period a year earlier, cut like-for-like when this one is cut."""
-        before = Period.starting(last_year_start(self.first, self.grain), self.grain)
+        return self.baseline("last_year")
+
+    def baseline(self, against: str) -> "Period":
+        """The period ``against`` names (``previous`` or ``last_year``), cut like-for-like
+        (as many days) when this one is cut."""
+        before = Period.starting(baseline_start(self.first, self.grain, against), self.grain)
         if self.is_partial:
             return before.to_date(before.first + (self.last - self.first))
         return before

@@ -97,7 +97,7 @@ def open_pipeline(workbook, *, by="rep", period=None, start=None, end=None, as_o
     weighted_pipeline (amount x the stage probability as of that day; deals
     whose stage is unknown then count in open_pipeline only).
     """
-    dims, start, end = arguments(by, period, start, end)
+    dims, start, end = arguments(by, period, start, end, where="open_pipeline")
     ensure_loaded(workbook, ["open_pipeline", "weighted_pipeline"], dims)
     dates = _evaluation_dates(workbook, period, start, end, as_of)
     parts = []
@@ -206,7 +206,7 @@ def _deal_groups(workbook, dims) -> pd.DataFrame:
 def stalled_summary(workbook, *, by="rep", as_of=None, **options) -> pd.DataFrame:
     """Per group: open deals, stalled deals (one reason or more), disqualify candidates
     (two or more) and their amounts; options as for :func:`stalled_deals`."""
-    dims, _, _ = arguments(by, None, None, None)
+    dims, _, _ = arguments(by, None, None, None, where="stalled_summary")
     deals = stalled_deals(workbook, as_of=as_of, **options)
     if dims:
         deals = deals.drop(columns=[d for d in ("team",) if d in dims]).merge(
@@ -232,7 +232,7 @@ def slipped_deals(workbook, *, start=None, end=None, rep=None) -> pd.DataFrame:
     snapshots) dated from ``start`` to ``end``: pushes (moved later), pulls (moved
     earlier), days pushed in total, first and latest expected close. One row per
     deal that moved."""
-    _, start, end = arguments(None, None, start, end)
+    _, start, end = arguments(None, None, start, end, where="slipped_deals")
     ensure_loaded(workbook, ["pushes"], [])
     h = workbook.table("opportunity_history")
     h = h.filter(h.expected_close.notnull())
@@ -278,7 +278,7 @@ def pipeline_waterfall(workbook, *, start, end, by=None, due_start=None, due_end
     - won / lost: closed between the dates; pushed_out: still open but expected
       outside the window; removed: neither open nor closed any more (deleted).
     """
-    dims, d1, d2 = arguments(by, None, start, end)
+    dims, d1, d2 = arguments(by, None, start, end, where="pipeline_waterfall")
     if d1 is None or d2 is None:
         raise ValueError("pipeline_waterfall needs both start and end dates")
     ensure_loaded(workbook, ["open_pipeline"], dims)
@@ -362,7 +362,7 @@ def stage_conversion(workbook, *, by="rep", period=None, start=None, end=None
     stage. For each open stage: reached, advanced (reached the next open stage,
     or won after the last one) and stage_conversion = advanced / reached.
     """
-    dims, start, end = arguments(by, period, start, end)
+    dims, start, end = arguments(by, period, start, end, where="stage_conversion")
     ensure_loaded(workbook, ["stage_conversion"], dims)
     stages = (workbook.table("stages").to_pandas().sort_values("position"))
     open_stages = stages[~stages["is_closed"].fillna(False).astype(bool)]
@@ -395,7 +395,7 @@ def sales_velocity(workbook, *, by="rep", period=None, start=None, end=None) -> 
     """Sales velocity per period: qualified opportunities (created in the period and
     past the first open stage) x average deal size x win rate / average sales cycle
     in days, the last three from the deals closed in the period."""
-    dims, start, end = arguments(by, period, start, end)
+    dims, start, end = arguments(by, period, start, end, where="sales_velocity")
     ensure_loaded(workbook, ["sales_velocity"], dims)
     first = (workbook.table("stages").filter(~ibis._.is_closed.fill_null(False))
              .position.min().to_pandas())

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..errors import InvalidArgumentError, UnknownNameError
 from ..schema import SCHEMAS
 from .units import UNITS
 
@@ -54,11 +55,11 @@ REGISTRY: dict[str, KPI] = {}
 
 def register(kpi: KPI) -> KPI:
     if kpi.unit not in UNITS:
-        raise ValueError(f"unit of {kpi.name} must be one of {UNITS}, got {kpi.unit!r}")
+        raise InvalidArgumentError(f"unit of {kpi.name} must be one of {UNITS}, got {kpi.unit!r}")
     for table, cols in kpi.columns.items():
         unknown = set(cols) - set(SCHEMAS[table].column_names)
         if unknown:
-            raise ValueError(f"{kpi.name}: {table} has no column {', '.join(sorted(unknown))}")
+            raise InvalidArgumentError(f"{kpi.name}: {table} has no column {', '.join(sorted(unknown))}")
     REGISTRY[kpi.name] = kpi
     return kpi
 
@@ -66,9 +67,9 @@ def register(kpi: KPI) -> KPI:
 def get(name: str) -> KPI:
     try:
         return REGISTRY[name]
-    except KeyError:
-        raise KeyError(f"unknown KPI {name!r}; the KPIs are: {', '.join(sorted(REGISTRY))}") \
-            from None
+    except (KeyError, TypeError):
+        raise UnknownNameError(f"unknown KPI {name!r}; the KPIs are: "
+                               f"{', '.join(sorted(REGISTRY))}") from None
 
 
 def kpis(group: str | None = None) -> pd.DataFrame:

@@ -10,7 +10,10 @@ import pandas as pd
 
 from .engine import (aggregate, arguments, complete, compute, dated, divide, ensure_loaded,
                      frame_keys, with_dims)
-from .periods import period_bounds, period_label, period_labels, shift_period, truncate
+from ..errors import InvalidArgumentError
+from .checks import check_choice
+from .periods import (AGAINST, baseline_start, period_bounds, period_label, period_labels,
+                      shift_period, truncate)
 from .pipeline import as_of_date, data_date, state_at
 from .registry import KPI, get, missing, register
 
@@ -51,7 +54,7 @@ def targets(workbook, *, metric: str, by="rep", labels) -> pd.DataFrame:
     """Target of ``metric`` per group for each period label. A period without a target
     of its own takes the sum of the finest-but-one level it is fully covered by
     (a quarter: its months, else its weeks). Missing (NaN) where none is set."""
-    dims, _, _ = arguments(by, None, None, None)
+    dims, _, _ = arguments(by, None, None, None, where="targets")
     if len(dims) != 1 or dims[0] not in _TARGET_LEVELS:
         raise ValueError(f"targets are set per one of {', '.join(_TARGET_LEVELS)}; got by={by!r}")
     level = dims[0]
@@ -97,7 +100,7 @@ def attainment(workbook, *, metric: str = "revenue", by="rep", period="month", s
     spec = get(metric)
     if spec.is_ratio:
         raise ValueError(f"targets apply to counts and amounts; {metric} is a ratio")
-    dims, start, end = arguments(by, period, start, end)
+    dims, start, end = arguments(by, period, start, end, where="attainment")
     ensure_loaded(workbook, [metric, "attainment"], dims)
     as_of = as_of_date(workbook, as_of)
     actual = compute(workbook, metric, by=dims, period=period, start=start, end=end)
@@ -124,7 +127,7 @@ def coverage(workbook, *, by="rep", period="quarter", as_of=None, history_days: 
     ``history_days`` before as_of, of the same group) and required_coverage =
     1 / that win rate: the coverage the group's own record says it needs.
     """
-    dims, _, _ = arguments(by, period, None, None)
+    dims, _, _ = arguments(by, period, None, None, where="coverage")
     if period is None:
         raise ValueError("coverage needs a period (week, month, quarter or year)")
     ensure_loaded(workbook, ["coverage", "weighted_pipeline"], dims)
@@ -159,13 +162,6 @@ def coverage(workbook, *, by="rep", period="quarter", as_of=None, history_days: 
                 "required_coverage"]]
 
 
-_AGAINST = {
-    "previous": (lambda s, p: shift_period(s, p, -1), lambda s, p: shift_period(s, p, 1)),
-    "last_year": (lambda s, p: truncate(s - pd.DateOffset(years=1), p),
-                  lambda s, p: truncate(s + pd.DateOffset(years=1), p)),
-}
-
-
 def _value_columns(spec):
     return [spec.numerator, spec.denominator, spec.name] if spec.is_ratio else [spec.name]
 
@@ -177,20 +173,20 @@ def growth(workbook, *, metric: str = "revenue", by="rep", period="month", start
     Columns: actual, base, change (actual - base) and growth (change / base;
     missing where base is 0). Ratios compare their rolled-up values.
     """
-    if against not in _AGAINST:
-        raise ValueError(f"against must be one of {', '.join(_AGAINST)}, got {against!r}")
+    check_choice(against, AGAINST, name="against", where="growth")
     if period is None:
-        raise ValueError("growth needs a period (week, month, quarter or year)")
-    dims, start, end = arguments(by, period, start, end)
+        raise InvalidArgumentError("The 'period' parameter of growth must be one of week, "
+                                   "month, quarter, year; got None")
+    dims, start, end = arguments(by, period, start, end, where="growth")
     spec = get(metric)
-    back, forward = _AGAINST[against]
     wide = compute(workbook, metric, by=dims, period=period,
-                   start=None if start is None else back(truncate(start, period), period),
-                   end=end)
-    base = wide[[*dims, "period_start", metric]].rename(columns={metric: "base"})
-    base["period_start"] = [forward(pd.Timestamp(s), period) for s in base["period_start"]]
-    base["period_start"] = base["period_start"].astype(wide["period_start"].dtype)
-    out = wide.merge(base, on=[*dims, "period_start"], how="left")
+                   start=None if start is None else
+                   baseline_start(truncate(start, period), period, against), end=end)
+    starts = {s: baseline_start(s, period, against) for s in pd.unique(wide["period_start"])}
+    wide["_base_start"] = wide["period_start"].map(starts).astype(wide["period_start"].dtype)
+    base = wide[[*dims, "period_start", metric]].rename(
+        columns={metric: "base", "period_start": "_base_start"})
+    out = wide.merge(base, on=[*dims, "_base_start"], how="left").drop(columns="_base_start")
     if start is not None:
         out = out[out["period_start"] >= truncate(start, period)]
     out = out.rename(columns={metric: "actual"})
@@ -209,13 +205,11 @@ def period_to_date(workbook, *, metric: str = "revenue", by="rep", period="month
 
     Columns: days, actual, previous, last_year and the growth against each.
     """
-    dims, _, _ = arguments(by, period, None, None)
+    dims, _, _ = arguments(by, period, None, None, where="period_to_date")
     as_of = as_of_date(workbook, as_of)
     first = truncate(as_of, period)
     days = (as_of - first).days + 1
-    windows = {"actual": first,
-               "previous": shift_period(first, period, -1),
-               "last_year": truncate(first - pd.DateOffset(years=1), period)}
+    windows = {"actual": first, **{a: baseline_start(first, period, a) for a in AGAINST}}
     out = None
     for name, begin in windows.items():
         stop = min(begin + pd.Timedelta(days=days - 1),
@@ -235,7 +229,7 @@ def period_to_date(workbook, *, metric: str = "revenue", by="rep", period="month
 def order_book(workbook, *, by="rep", as_of=None) -> pd.DataFrame:
     """Open orders at ``as_of`` (placed, not delivered, not cancelled): count, value,
     and those already past their promised date (overdue_orders, overdue_value)."""
-    dims, _, _ = arguments(by, None, None, None)
+    dims, _, _ = arguments(by, None, None, None, where="order_book")
     ensure_loaded(workbook, ["open_order_value"], dims)
     as_of = as_of_date(workbook, as_of)
     o = workbook.table("orders")
@@ -255,7 +249,7 @@ def order_book(workbook, *, by="rep", as_of=None) -> pd.DataFrame:
 
 def open_complaints(workbook, *, by="rep", as_of=None) -> pd.DataFrame:
     """Complaints and claims open at ``as_of``: count and mean age in days."""
-    dims, _, _ = arguments(by, None, None, None)
+    dims, _, _ = arguments(by, None, None, None, where="open_complaints")
     ensure_loaded(workbook, ["open_complaints"], dims)
     as_of = as_of_date(workbook, as_of)
     end = (as_of + pd.Timedelta(days=1)).to_pydatetime()
@@ -282,7 +276,7 @@ def forecast_deviation(workbook, *, by="rep", period="month", start=None, end=No
     """
     if period is None:
         raise ValueError("forecast_deviation needs a period (week, month, quarter or year)")
-    dims, start, end = arguments(by, period, start, end)
+    dims, start, end = arguments(by, period, start, end, where="forecast_deviation")
     ensure_loaded(workbook, ["forecast_deviation"], dims)
     won = compute(workbook, "revenue", by=dims, period=period, start=start, end=end)
     parts = []
@@ -311,7 +305,7 @@ def forecast_deviation(workbook, *, by="rep", period="month", start=None, end=No
 def lost_reasons(workbook, *, by="rep", period=None, start=None, end=None) -> pd.DataFrame:
     """Deals lost per reason (missing reasons as "unspecified") with their share of the
     group's losses in the period."""
-    dims, start, end = arguments(by, period, start, end)
+    dims, start, end = arguments(by, period, start, end, where="lost_reasons")
     ensure_loaded(workbook, ["lost_reasons"], dims)
     o = workbook.table("opportunities")
     o = o.filter((o.outcome == "lost") & o.closed_at.notnull())
@@ -343,7 +337,7 @@ def prospecting_consistency(workbook, *, by="rep", end=None, weeks: int = 26,
     more consecutive weeks below half the group's own mean (prospecting hard,
     then stopping; a steady low prospector is not a sawtooth).
     """
-    dims, _, end = arguments(by, "week", None, end)
+    dims, _, end = arguments(by, "week", None, end, where="prospecting_consistency")
     if end is None:
         end = truncate(data_date(workbook), "week") - pd.Timedelta(days=1)
     last_week = truncate(end, "week")

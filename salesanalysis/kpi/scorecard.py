@@ -8,7 +8,7 @@ import pandas as pd
 from ..store.cache import cached
 from ..store.roster import reps_frame
 from .engine import compute, divide
-from .periods import period_bounds, period_label, shift_period, truncate
+from .periods import baseline_start, period_bounds, period_label
 from .registry import get, missing
 from .results import targets
 
@@ -60,8 +60,8 @@ def scorecard(workbook, *, scope="rep", period: str, kpis=None) -> pd.DataFrame:
         kpis = [n for n in HEADLINE if n not in skipped]
     names = list(kpis)
     specs = [get(n) for n in names]
-    previous = shift_period(first, kind, -1)
-    last_year = truncate(first - pd.DateOffset(years=1), kind)
+    previous = baseline_start(first, kind, "previous")
+    last_year = baseline_start(first, kind, "last_year")
     wide = compute(workbook, names, by=level, period=kind, start=last_year, end=last)
     if member is not None:
         wide = wide[wide[level] == member]

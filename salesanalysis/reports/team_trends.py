@@ -12,7 +12,7 @@ import pandas as pd
 from .. import kpi
 from ..store.cache import cached
 from ..kpi.engine import divide
-from ..kpi.periods import period_bounds, shift_period, truncate
+from ..kpi.periods import AGAINST, baseline_start, period_bounds, shift_period, truncate
 from ..kpi.results import targets
 from ..store.roster import keep_team, rep_names
 from .spec import PERIOD, TEAM, WORKBOOK, Param, Report
@@ -31,15 +31,14 @@ def trend(workbook, *, metric: str, level: str = "team", grain: str = "month", p
         raise ValueError(f"level must be one of {', '.join(LEVELS)}; got {level!r}")
     last = truncate(period_bounds(period)[2], grain)
     first = shift_period(last, grain, 1 - periods)
-    since = min(shift_period(first, grain, -1), truncate(first - pd.DateOffset(years=1), grain))
+    since = min(baseline_start(first, grain, a) for a in AGAINST)
     end = shift_period(last, grain, 1) - pd.Timedelta(days=1)
     frame = _series(workbook, metric=metric, level=level, grain=grain,
                     start=since.date().isoformat(), end=end.date().isoformat())
     frame = keep_team(frame, workbook, team=team, level=level).rename(columns={metric: "actual"})
     by_start = frame.set_index([level, "period_start"])["actual"]
-    frame["previous"] = [by_start.get((m, shift_period(s, grain, -1)))
-                         for m, s in zip(frame[level], frame["period_start"])]
-    frame["last_year"] = [by_start.get((m, truncate(s - pd.DateOffset(years=1), grain)))
+    for against in AGAINST:
+        frame[against] = [by_start.get((m, baseline_start(s, grain, against)))
                           for m, s in zip(frame[level], frame["period_start"])]
     frame = frame[frame["period_start"] >= first].reset_index(drop=True)
     spec = kpi.get(metric)

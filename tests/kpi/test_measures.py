@@ -235,11 +235,11 @@ def test_missing_table_and_column_are_named():
 
 
 def test_bad_arguments_say_what_is_accepted(meetings_wb):
-    with pytest.raises(ValueError, match="by must be any of rep, team"):
+    with pytest.raises(ValueError, match="The 'by' parameter of calls must be one of rep, team"):
         kpi.calls(meetings_wb, by="region")
-    with pytest.raises(ValueError, match="period must be one of week, month"):
+    with pytest.raises(ValueError, match="The 'period' parameter of calls must be one of week, month"):
         kpi.calls(meetings_wb, period="fortnight")
-    with pytest.raises(ValueError, match="end .* is before start"):
+    with pytest.raises(ValueError, match=r"The 'end' parameter of calls must be on or after start \(2025-03-01\)"):
         kpi.calls(meetings_wb, start="2025-03-01", end="2025-02-01")
     with pytest.raises(ValueError, match="by='source' does not apply"):
         kpi.calls(meetings_wb, by="source")

@@ -39,7 +39,7 @@ def test_growth_against_previous_period_and_last_year(sales_wb):
     ly = kpi.growth(sales_wb, by="rep", period="month", start="2025-03-01", end="2025-03-31",
                     against="last_year").set_index("rep").loc["R1"]
     assert (ly["actual"], ly["base"]) == (1100, 1250)
-    with pytest.raises(ValueError, match="against must be one of previous, last_year"):
+    with pytest.raises(ValueError, match="The 'against' parameter of growth must be one of previous, last_year"):
         kpi.growth(sales_wb, against="budget")
 
 

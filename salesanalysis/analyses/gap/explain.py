@@ -21,7 +21,7 @@ from ... import kpi
 from ...kpi.units import format_value
 from ...store.roster import members
 from ...errors import NoTargetError
-from ...kpi.periods import period_bounds, period_label, shift_period
+from ...kpi.periods import Period, period_bounds
 from .drivers import PROSPECTING, REVENUE, Tree, decompose, driver_matrix, mix_rate
 from .localise import localise
 
@@ -123,15 +123,8 @@ def _signed(value, unit):
 def _baseline_bounds(period, against):
     """Label, first and last day of the period ``against`` names (``previous`` or
     ``last_year``)."""
-    kind, first, _ = period_bounds(period)
-    if against == "previous":
-        start = shift_period(first, kind, -1)
-    elif kind == "week":
-        start = shift_period(first, kind, -52)
-    else:
-        start = first - pd.DateOffset(years=1)
-    label = period_label(start, kind)
-    return (label, *period_bounds(label)[1:])
+    before = Period.parse(period).baseline(against)
+    return before.label, before.first, before.last
 
 
 def _scope_reps(workbook, scope):
