@@ -12,8 +12,8 @@ import re
 import unicodedata
 from pathlib import Path
 
-__all__ = ["PROJECT_ROOT", "NOTEBOOKS", "TEMPLATES", "RUNS_FILE", "INDEX_FILE", "safe_name", "run_name", "report_folder",
-           "report_href"]
+__all__ = ["PROJECT_ROOT", "NOTEBOOKS", "TEMPLATES", "RUNS_FILE", "INDEX_FILE", "safe_name",
+           "run_name", "report_folder", "report_href"]
 
 # the notebooks and editable templates ship beside the package
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

@@ -1,20 +1,19 @@
 """One checker for the arguments of KPI functions and notebook parameters.
 
 Every check raises :class:`~salesanalysis.errors.InvalidArgumentError` (a ``ValueError``)
-or, for a name that does not exist, :class:`~salesanalysis.errors.UnknownNameError`, in
-one form: "The 'by' parameter of win_rate must be one of rep, team, ...; got 'tem'".
+in one form: "The 'by' parameter of win_rate must be one of rep, team, ...; got 'tem'".
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ..errors import InvalidArgumentError, UnknownNameError
-from .periods import GRAINS, Period
-from .registry import REGISTRY
+from ..errors import InvalidArgumentError
 
-__all__ = ["message", "check_choice", "check_grain", "check_period", "check_date",
-           "check_dates", "check_metric", "check_dimensions"]
+__all__ = ["GRAINS", "message", "check_choice", "check_grain", "check_date", "check_dates",
+           "check_dimensions"]
+
+GRAINS = ("week", "month", "quarter", "year")
 
 
 def message(name: str, where: str | None, expected: str, got) -> str:
@@ -38,16 +37,6 @@ def check_grain(value, *, name: str = "period", where: str | None = None, option
     return check_choice(value, GRAINS, name=name, where=where, optional=optional)
 
 
-def check_period(value, *, name: str = "period", where: str | None = None) -> Period:
-    """A period label (2025, 2025-Q3, 2025-07, 2025-W05) as a :class:`Period`."""
-    try:
-        return Period.parse(value)
-    except InvalidArgumentError as exc:
-        raise InvalidArgumentError(message(name, where, "a period label such as 2025, "
-                                           "2025-Q3, 2025-07 or 2025-W05", value)
-                                   + f" ({exc})") from None
-
-
 def check_date(value, *, name: str, where: str | None = None) -> pd.Timestamp | None:
     """A date argument as a midnight Timestamp (None stays None)."""
     if value is None:
@@ -69,14 +58,6 @@ def check_dates(start, end, *, where: str | None = None):
         raise InvalidArgumentError(message("end", where, f"on or after start "
                                            f"({start.date()})", str(end.date())))
     return start, end
-
-
-def check_metric(value, *, name: str = "metric", where: str | None = None):
-    """The registry entry of a KPI name."""
-    if value not in REGISTRY:
-        raise UnknownNameError(message(name, where, "a KPI name (salesanalysis.kpi.kpis()): "
-                                       + ", ".join(sorted(REGISTRY)), value))
-    return REGISTRY[value]
 
 
 def check_dimensions(by, dimensions, *, name: str = "by", where: str | None = None) -> list[str]:

@@ -11,6 +11,7 @@ import ibis
 import pandas as pd
 
 from ..errors import MissingDataError
+from ..store.roster import seller_filter
 from .facts import FACTS, MEASURES
 from .checks import check_dates, check_dimensions, check_grain
 from .periods import PERIODS, period_labels, period_starts
@@ -32,10 +33,6 @@ DIMENSIONS = {
 }
 _REP_LEVEL = ("rep", "team", "department")
 _CUSTOMER_LEVEL = ("segment", "territory")
-
-
-def normalize_by(by, where: str | None = None) -> list[str]:
-    return check_dimensions(by, DIMENSIONS, where=where)
 
 
 def with_dims(workbook, t: ibis.Table, dims: list[str], fact=None) -> ibis.Table:
@@ -109,7 +106,7 @@ def group_members(workbook, dims: list[str]) -> pd.DataFrame | None:
     rep_dims = [d for d in dims if d in _REP_LEVEL]
     if rep_dims:
         reps = workbook.table("reps")
-        sellers = reps.filter(reps.role.notnull()).select(
+        sellers = reps.filter(seller_filter(reps)).select(
             rep=reps.rep_id, team=reps.team, department=reps.department)
         frames.append(sellers.select(*rep_dims).distinct().to_pandas())
     for d in (d for d in dims if d in _CUSTOMER_LEVEL):
@@ -117,7 +114,7 @@ def group_members(workbook, dims: list[str]) -> pd.DataFrame | None:
         found = values.as_table().distinct().to_pandas()
         if d == "territory":
             reps = workbook.table("reps")
-            found = pd.concat([found, reps.filter(reps.role.notnull())
+            found = pd.concat([found, reps.filter(seller_filter(reps))
                                .select(territory=reps.territory).distinct().to_pandas()])
         frames.append(found.dropna().drop_duplicates())
     out = frames[0]
@@ -178,7 +175,7 @@ def needed_columns(names, dims) -> dict[str, tuple[str, ...]]:
 
 def arguments(by, period, start, end, where: str | None = None):
     """Checked ``by``, ``period`` (a grain), ``start`` and ``end``: (dims, start, end)."""
-    dims = normalize_by(by, where)
+    dims = check_dimensions(by, DIMENSIONS, where=where)
     check_grain(period, where=where)
     start, end = check_dates(start, end, where=where)
     return dims, start, end

@@ -17,9 +17,11 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from ..errors import InvalidArgumentError
+from .checks import GRAINS, check_grain
 
-__all__ = ["Period", "GRAINS", "PERIODS", "period_label", "period_bounds", "period_starts",
-           "parse_date", "shift_period", "last_year_start", "baseline_start", "AGAINST", "period_end", "closed_period"]
+__all__ = ["Period", "GRAINS", "PERIODS", "AGAINST", "period_label", "period_bounds",
+           "period_starts", "shift_period", "last_year_start", "baseline_start", "period_end",
+           "closed_period"]
 
 # period name -> (ibis truncate unit, pandas offset that steps one period)
 PERIODS = {
@@ -28,28 +30,7 @@ PERIODS = {
     "quarter": ("Q", pd.DateOffset(months=3)),
     "year": ("Y", pd.DateOffset(years=1)),
 }
-GRAINS = tuple(PERIODS)
 _LABEL = re.compile(r"^(\d{4})(?:-Q([1-4])|-(\d{2})|-W(\d{2}))?$")
-
-
-def check_period(period: str | None) -> None:
-    if period is not None and period not in PERIODS:
-        raise InvalidArgumentError(f"period must be one of {', '.join(PERIODS)} or None, "
-                                   f"got {period!r}")
-
-
-def parse_date(value, name: str) -> pd.Timestamp | None:
-    """A date argument as a midnight Timestamp, or a clear error naming it."""
-    if value is None:
-        return None
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise InvalidArgumentError(f"{name} must be a date such as '2025-03-31', "
-                                   f"got {value!r}") from None
-    if ts is pd.NaT:
-        raise InvalidArgumentError(f"{name} must be a date, got {value!r}")
-    return ts.normalize()
 
 
 def truncate(ts: pd.Timestamp, period: str) -> pd.Timestamp:
@@ -178,7 +159,7 @@ class Period:
     @classmethod
     def containing(cls, day, grain: str) -> "Period":
         """The ``grain`` period that holds ``day``."""
-        check_period(grain)
+        check_grain(grain, name="grain", where="Period.containing", optional=False)
         return cls.starting(truncate(day, grain), grain)
 
     @property

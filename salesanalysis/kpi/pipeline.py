@@ -9,7 +9,8 @@ import pandas as pd
 
 from .engine import (aggregate, arguments, complete, compute, dated, divide, ensure_loaded,
                      frame_keys, with_dims)
-from .periods import parse_date, period_starts, shift_period
+from .checks import check_date
+from .periods import period_starts, shift_period
 from ..store.workbook import data_date
 from .registry import KPI, register
 
@@ -45,7 +46,7 @@ for _kpi in [
 
 def as_of_date(workbook, as_of) -> pd.Timestamp:
     """``as_of`` as a date, or the data date when it is None."""
-    return parse_date(as_of, "as_of") if as_of is not None else data_date(workbook)
+    return check_date(as_of, name="as_of") if as_of is not None else data_date(workbook)
 
 
 def state_at(workbook, at) -> ibis.Table:
@@ -56,7 +57,7 @@ def state_at(workbook, at) -> ibis.Table:
     except the stage of a deal that has closed since, which is unknown then.
     Columns: the opportunity's own plus ``is_open``, ``probability``, ``weighted``.
     """
-    end = (parse_date(at, "as_of") + pd.Timedelta(days=1)).to_pydatetime()
+    end = (check_date(at, name="as_of") + pd.Timedelta(days=1)).to_pydatetime()
     o = workbook.table(_OPP)
     o = o.filter(o.created_at < end)
     h = workbook.table("opportunity_history")
@@ -286,7 +287,7 @@ def pipeline_waterfall(workbook, *, start, end, by=None, due_start=None, due_end
         q = period_starts(d2, d2, "quarter")[0]
         due_start = due_start or q
         due_end = due_end or shift_period(q, "quarter", 1) - pd.Timedelta(days=1)
-    lo, hi = parse_date(due_start, "due_start"), parse_date(due_end, "due_end")
+    lo, hi = check_date(due_start, name="due_start"), check_date(due_end, name="due_end")
 
     def frame_at(at):
         t = state_at(workbook, at)

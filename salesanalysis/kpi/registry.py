@@ -59,7 +59,8 @@ def register(kpi: KPI) -> KPI:
     for table, cols in kpi.columns.items():
         unknown = set(cols) - set(SCHEMAS[table].column_names)
         if unknown:
-            raise InvalidArgumentError(f"{kpi.name}: {table} has no column {', '.join(sorted(unknown))}")
+            raise InvalidArgumentError(f"{kpi.name}: {table} has no column "
+                                       f"{', '.join(sorted(unknown))}")
     REGISTRY[kpi.name] = kpi
     return kpi
 

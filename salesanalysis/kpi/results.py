@@ -10,8 +10,7 @@ import pandas as pd
 
 from .engine import (aggregate, arguments, complete, compute, dated, divide, ensure_loaded,
                      frame_keys, with_dims)
-from ..errors import InvalidArgumentError
-from .checks import check_choice
+from .checks import check_choice, check_grain
 from .periods import (AGAINST, baseline_start, period_bounds, period_label, period_labels,
                       shift_period, truncate)
 from .pipeline import as_of_date, data_date, state_at
@@ -174,9 +173,7 @@ def growth(workbook, *, metric: str = "revenue", by="rep", period="month", start
     missing where base is 0). Ratios compare their rolled-up values.
     """
     check_choice(against, AGAINST, name="against", where="growth")
-    if period is None:
-        raise InvalidArgumentError("The 'period' parameter of growth must be one of week, "
-                                   "month, quarter, year; got None")
+    check_grain(period, where="growth", optional=False)
     dims, start, end = arguments(by, period, start, end, where="growth")
     spec = get(metric)
     wide = compute(workbook, metric, by=dims, period=period,

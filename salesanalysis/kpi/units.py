@@ -1,15 +1,13 @@
 """Units of KPI values and how a sales manager reads each one.
 
-Every registered KPI has one of :data:`UNITS`; frames computed from the registry
-carry ``attrs["units"]`` ({column: unit}) so presentation formats them without being
-told again.
+Every registered KPI has one of :data:`UNITS`.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["UNITS", "format_value", "with_units", "units_of"]
+__all__ = ["UNITS", "format_value"]
 
 UNITS = ("count", "currency", "ratio", "days", "seconds", "per 100", "currency/day")
 
@@ -34,15 +32,3 @@ def format_value(value, unit: str, *, short: bool = False, missing: str = "") ->
         return f"{value:,.0f}"
     return f"{value:,.1f}" if short else f"{value:,.2f}"
 
-
-def with_units(frame: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:
-    """``frame`` carrying ``units`` ({column: unit}) in ``attrs`` for presentation."""
-    known = {c: u for c, u in units.items() if c in frame.columns}
-    frame.attrs["units"] = {**frame.attrs.get("units", {}), **known}
-    return frame
-
-
-def units_of(frame: pd.DataFrame) -> dict[str, str]:
-    """The units a frame carries ({column: unit}); empty when it carries none."""
-    units = frame.attrs.get("units", {})
-    return {c: u for c, u in units.items() if c in frame.columns}

@@ -22,7 +22,7 @@ from .. import layout
 from ..analyses import actions, findings
 from .. import kpi
 from ..reports import rep_review as review
-from .display import format_value
+from ..kpi.units import format_value
 from ..kpi.registry import REGISTRY
 from ..store.roster import members
 from ..errors import TemplateError

@@ -22,7 +22,8 @@ from ..kpi.scorecard import team_scorecard
 from ..store.roster import rep_info
 from .spec import PERIOD, WORKBOOK, Param, Report
 
-__all__ = ["REPORT", "closed_period", "next_period", "rep_info", "headline", "activity_against_plan", "against_plan",
+__all__ = ["REPORT", "closed_period", "next_period", "rep_info", "headline",
+           "activity_against_plan", "against_plan",
            "plan_for_next", "pipeline_due", "order_book_review", "deals_to_disqualify",
            "slipped", "attainment_trend", "attainment_summary", "team_scorecard",
            "revenue_gap", "prepare", "headline_numbers"]

@@ -25,10 +25,6 @@ def seller_filter(reps):
     return reps.role.notnull()
 
 
-def _sellers(reps: pd.DataFrame) -> pd.DataFrame:
-    return reps[reps["role"].notna()]
-
-
 def members(workbook, *, team: str | None = None) -> pd.DataFrame:
     """The sellers of ``team`` (every team when None): rep_id, name, team, department."""
     reps = reps_frame(workbook)
@@ -37,7 +33,8 @@ def members(workbook, *, team: str | None = None) -> pd.DataFrame:
         if team not in set(teams):
             raise UnknownNameError(f"no team {team!r} in the workbook (teams: {', '.join(teams)})")
         reps = reps[reps["team"] == team]
-    return _sellers(reps)[["rep_id", "name", "team", "department"]].reset_index(drop=True)
+    sellers = reps[reps["role"].notna()]  # the pandas form of seller_filter
+    return sellers[["rep_id", "name", "team", "department"]].reset_index(drop=True)
 
 
 def keep_team(frame: pd.DataFrame, workbook, *, team: str | None, level: str = "rep"
