@@ -72,6 +72,14 @@ class BatchError(SalesAnalysisError):
     """A batch that cannot start (bad notebook, parameters or members)."""
 
 
+def _shown_row(row) -> str:
+    """A problem's row number, '-' for a problem of the whole table (NULL, NaN or NA)."""
+    try:
+        return str(int(row))
+    except (TypeError, ValueError):
+        return "-"
+
+
 class DataValidationError(SalesAnalysisError):
     """Input rows break the canonical model; raised by ``strict=True`` imports.
 
@@ -84,8 +92,7 @@ class DataValidationError(SalesAnalysisError):
         n = len(problems)
         shown = problems.head(20)
         lines = [
-            f"{r.source} row {r.row if r.row is not None and r.row == r.row else '-'}, "
-            f"column {r.column!s}"
+            f"{r.source} row {_shown_row(r.row)}, column {r.column!s}"
             + (f" = {r.value!r}" if isinstance(r.value, str) else "")
             + f": {r.reason}: {r.message}"
             for r in shown.itertuples()

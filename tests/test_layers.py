@@ -8,7 +8,7 @@ import salesanalysis
 
 PACKAGE = Path(salesanalysis.__file__).parent
 # top to bottom; the shared helpers at the top are importable from everywhere
-LAYERS = ["errors", "schema", "layout", "ingest", "store", "kpi", "analyses", "reports",
+LAYERS = ["errors", "checks", "schema", "layout", "ingest", "store", "kpi", "analyses", "reports",
           "present", "batch", "demo", "cli"]
 TOP = {"__init__"}  # the package's own front door imports from every layer
 

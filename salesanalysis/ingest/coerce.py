@@ -76,14 +76,26 @@ def recode(text: str, values: dict[str, str]) -> str:
     return f"(CASE lower({text}) {cases} ELSE {text} END)"
 
 
+# ISO 4217 codes in use; any other letters beside a number make it unreadable
+CURRENCY_CODES = (
+    "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD "
+    "BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB "
+    "EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK "
+    "JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA "
+    "MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK "
+    "PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN "
+    "SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST "
+    "XAF XCD XOF XPF YER ZAR ZMW ZWL").split()
+
+
 def _number(text: str, options: CoercionOptions) -> str:
-    # currency symbols and ISO codes at either end, and blanks used as group separators
-    bare = (
-        f"regexp_replace(regexp_replace({text}, "
-        r"'^[\p{{Sc}}A-Z]{{0,3}}\s*|\s*[\p{{Sc}}A-Z]{{0,3}}$', '', 'g'), "
-        r"'[\s\x{{00a0}}\x{{202f}}'']', '', 'g')"
-    )
-    bare = bare.replace("{{", "{").replace("}}", "}")
+    # a currency symbol (US$, R$ and the like too) or an ISO code at either end, and
+    # blanks or apostrophes used as group separators
+    codes = "|".join(CURRENCY_CODES)
+    money = rf"([A-Z]{{0,2}}\p{{Sc}}|{codes})"
+    bare = (f"regexp_replace(regexp_replace({text}, "
+            rf"'^{money}\s*|\s*{money}$', '', 'g'), "
+            r"'[\s\x{00a0}\x{202f}'']', '', 'g')")
     if options.decimal == ",":
         grouped = r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$"
         to_plain = f"replace(replace({bare}, '.', ''), ',', '.')"
@@ -92,7 +104,8 @@ def _number(text: str, options: CoercionOptions) -> str:
         to_plain = f"replace({bare}, ',', '')"
     parsed = f"(CASE WHEN regexp_matches({bare}, '{grouped}') THEN TRY_CAST({to_plain} AS DOUBLE) END)"
     if options.decimal == ".":
-        # plain numbers, including 1e3, take the fast path
+        # plain numbers, including 1e3, take the fast path; NaN and infinity read
+        # here are refused by the finite-number rule of validation
         return f"COALESCE(TRY_CAST({text} AS DOUBLE), {parsed})"
     return parsed
 
@@ -111,7 +124,8 @@ def _bool(text: str) -> str:
 
 _NUMERIC_SQL = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
                 "USMALLINT", "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "REAL")
-_INTEGER_SQL = _NUMERIC_SQL[:9]
+# the integer types whose every value fits a BIGINT
+_INTEGER_SQL = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
 
 
 def typed(column: Column, source: str, source_type: str) -> str | None:
@@ -129,7 +143,7 @@ def typed(column: Column, source: str, source_type: str) -> str | None:
         return f"CAST({source} AS {column.sql_type})"
     if dtype == "bool" and st == "BOOLEAN":
         return source
-    if dtype == "str" and column.allowed is None and st in _INTEGER_SQL:
+    if dtype == "str" and column.allowed is None and st in _NUMERIC_SQL[:9]:
         return f"CAST({source} AS VARCHAR)"
     return None
 
@@ -137,7 +151,8 @@ def typed(column: Column, source: str, source_type: str) -> str | None:
 def source_text(source: str, source_type: str) -> str:
     """The cleaned text of a source value, ids read as numbers written without '.0'."""
     if source_type.upper() in ("DOUBLE", "FLOAT", "REAL"):
-        source = (f"(CASE WHEN {source} = trunc({source}) THEN "
+        # 1e20, NaN and infinity keep their own text: they do not fit a BIGINT
+        source = (f"(CASE WHEN {source} = trunc({source}) AND abs({source}) < 9e18 THEN "
                   f"CAST(CAST({source} AS BIGINT) AS VARCHAR) ELSE CAST({source} AS VARCHAR) END)")
     return clean_text(source)
 
@@ -157,7 +172,8 @@ def parse(column: Column, text: str, values: dict[str, str], options: CoercionOp
         return _number(text, options)
     if dtype == "int":
         number = _number(text, options)
-        return f"(CASE WHEN {number} = trunc({number}) THEN CAST({number} AS BIGINT) END)"
+        # out of the 64-bit range (1e30, NaN, infinity) reads as unreadable, not as a crash
+        return f"(CASE WHEN {number} = trunc({number}) THEN TRY_CAST({number} AS BIGINT) END)"
     if dtype == "bool":
         return _bool(text)
     if dtype == "timestamp":

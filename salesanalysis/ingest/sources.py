@@ -25,9 +25,11 @@ from .coerce import ident, literal
 from ..errors import SourceError
 from .mapping import Mapping
 
-__all__ = ["SourceTable", "discover", "STAGE"]
+__all__ = ["SourceTable", "discover", "stage_columns", "STAGE"]
 
 STAGE = "_stage"
+# a source column named rowid would hide the staging table's row order
+_HIDDEN_PREFIX = "__source_"
 _FRAME_VIEW = "_stage_frame"
 _MALFORMED_SHOWN = 20
 
@@ -43,9 +45,29 @@ class SourceTable:
 def _stage_sql(con: duckdb.DuckDBPyConnection, select: str) -> None:
     con.execute(f"DROP TABLE IF EXISTS {STAGE}")
     con.execute(f"CREATE TEMP TABLE {STAGE} AS {select}")
+    for name, _ in con.execute(f"SELECT column_name, 1 FROM (DESCRIBE {STAGE})").fetchall():
+        if name.lower() == "rowid":
+            con.execute(f"ALTER TABLE {STAGE} RENAME COLUMN {ident(name)} "
+                        f"TO {ident(_HIDDEN_PREFIX + name)}")
+
+
+def stage_columns(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    """``{source header: (staging column, SQL type)}`` of the staged table."""
+    columns = {}
+    for name, sql_type in con.execute(
+            f"SELECT column_name, column_type FROM (DESCRIBE {STAGE})").fetchall():
+        header = name[len(_HIDDEN_PREFIX):] if name.startswith(_HIDDEN_PREFIX) else name
+        columns[header] = (name, sql_type)
+    return columns
 
 
 _DELIMITERS = (",", ";", "\t", "|")
+
+
+def _file_literal(path: Path) -> str:
+    """``path`` as a SQL literal DuckDB reads as this one file, never as a glob."""
+    escaped = "".join(f"[{ch}]" if ch in "[*?" else ch for ch in str(path))
+    return literal(escaped)
 
 
 def _csv_header(path: Path, encoding: str) -> tuple[str, list[str]]:
@@ -82,7 +104,7 @@ def _csv_stager(path: Path, encoding: str):
     def stage(con):
         delimiter, names = _csv_header(path, encoding)
         columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
-        args = (f"{literal(str(path))}, auto_detect = false, header = true, skip = 0, "
+        args = (f"{_file_literal(path)}, auto_detect = false, header = true, skip = 0, "
                 f"delim = {literal(delimiter)}, quote = '\"', escape = '\"', "
                 f"columns = {columns}, encoding = {literal(encoding)}")
         try:
@@ -195,7 +217,7 @@ def _file_table(path: Path, mapping: Mapping, found: dict, ignored: list,
         found[table] = SourceTable(table, path.name, _csv_stager(path, encoding), 2)
     elif suffix in (".parquet", ".pq"):
         found[table] = SourceTable(table, path.name, _select_stager(
-            f"SELECT * FROM read_parquet({literal(str(path))})",
+            f"SELECT * FROM read_parquet({_file_literal(path)})",
             f"{path}: cannot be read as Parquet"), 1)
     else:
         raise SourceError(f"{path}: unknown file type {suffix!r}; expected .csv, .parquet or .xlsx")

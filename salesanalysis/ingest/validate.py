@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from .coerce import CoercionOptions, ident, literal, parse, source_text, typed
 from .mapping import TableMapping
 from ..schema import Column, TableSchema
-from .sources import STAGE, SourceTable
+from .sources import STAGE, SourceTable, stage_columns
 
 __all__ = ["TableResult", "PreparedTable", "PROBLEM_COLUMNS", "prepare_table", "store_table"]
 
@@ -69,7 +69,10 @@ def _bad_type_message(col: Column, options: CoercionOptions) -> str:
     return "cannot be read"
 
 
-def _rules(schema: TableSchema, present: set[str], options: CoercionOptions) -> list[_Rule]:
+def _rules(schema: TableSchema, present: set[str], options: CoercionOptions,
+           found: set[str]) -> list[_Rule]:
+    """The rules of ``schema``; ``present`` are the columns read from text, ``found``
+    every column the source has."""
     rules: list[_Rule] = []
     for col in schema.columns:
         c = ident(col.name)
@@ -81,6 +84,9 @@ def _rules(schema: TableSchema, present: set[str], options: CoercionOptions) -> 
             rules.append(_Rule(col.name, _BAD_TYPE_REASON[col.dtype],
                                f"{c} IS NULL AND {ident('__raw_' + col.name)} IS NOT NULL",
                                _bad_type_message(col, options)))
+        if col.dtype == "float" and col.name in found:
+            rules.append(_Rule(col.name, "bad_number", f"NOT isfinite({c})",
+                               "not a finite number (NaN, infinity or too large)"))
         if col.allowed is not None:
             allowed = ", ".join(literal(v) for v in col.allowed)
             rules.append(_Rule(col.name, "not_allowed", f"{c} NOT IN ({allowed})",
@@ -108,10 +114,6 @@ def _rules(schema: TableSchema, present: set[str], options: CoercionOptions) -> 
     if len(rules) > 62:
         raise AssertionError(f"{schema.name}: more rules than fit a 64-bit mask")
     return rules
-
-
-def _stage_types(con) -> dict[str, str]:
-    return {row[0]: row[1] for row in con.execute(f"DESCRIBE {STAGE}").fetchall()}
 
 
 def _record(con, result: TableResult, import_id: int, severity: str, select: str) -> None:
@@ -253,8 +255,10 @@ def prepare_table(con, src: SourceTable, schema: TableSchema, tmap: TableMapping
     # rowid follows the source's order; temporary tables number from an offset
     first_rowid = con.execute(f"SELECT min(rowid) FROM {STAGE}").fetchone()[0] or 0
     row = f"(rowid - {first_rowid} + {src.first_row})"
-    stage_types = _stage_types(con)
-    found, result.unused_columns = tmap.resolve_columns(list(stage_types))
+    columns = stage_columns(con)
+    headers, result.unused_columns = tmap.resolve_columns(list(columns))
+    found = {canonical: columns[header][0] for canonical, header in headers.items()}
+    stage_types = dict(columns.values())
     result.rows_read = con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()[0]
     missing = [c.name for c in schema.columns
                if c.required and c.name not in found
@@ -264,13 +268,13 @@ def prepare_table(con, src: SourceTable, schema: TableSchema, tmap: TableMapping
             SELECT NULL::BIGINT AS row, unnest({[m for m in missing]}) AS column_name,
                    NULL AS value, 'missing_column' AS reason,
                    'required column is missing; the source has: '
-                   || {literal(', '.join(stage_types))} AS message""")
+                   || {literal(', '.join(columns))} AS message""")
         result.rejected = result.rows_read
         return PreparedTable(result, schema, None)
 
     typed_table = f"_typed_{schema.name}"
     text_columns = _text_columns(schema, found, stage_types, tmap)
-    rules = _rules(schema, text_columns, options)
+    rules = _rules(schema, text_columns, options, set(found))
     select = _typed_select(schema, found, stage_types, tmap, options, rules, row, text_columns)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {typed_table} AS {select}")
     if con.execute(f"SELECT count(*) FROM {typed_table} WHERE _mask <> 0").fetchone()[0]:

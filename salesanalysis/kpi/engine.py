@@ -13,7 +13,7 @@ import pandas as pd
 from ..errors import MissingDataError
 from ..store.roster import seller_filter
 from .facts import FACTS, MEASURES
-from .checks import check_dates, check_dimensions, check_grain
+from ..checks import check_dates, check_dimensions, check_grain
 from .periods import PERIODS, period_labels, period_starts
 from .registry import get, missing
 

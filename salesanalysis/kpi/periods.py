@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from ..errors import InvalidArgumentError
-from .checks import GRAINS, check_grain
+from ..checks import GRAINS, check_grain
 
 __all__ = ["Period", "GRAINS", "PERIODS", "AGAINST", "period_label", "period_bounds",
            "period_starts", "shift_period", "last_year_start", "baseline_start", "period_end",

@@ -9,7 +9,7 @@ import pandas as pd
 
 from .engine import (aggregate, arguments, complete, compute, dated, divide, ensure_loaded,
                      frame_keys, with_dims)
-from .checks import check_date
+from ..checks import check_date
 from .periods import period_starts, shift_period
 from ..store.workbook import data_date
 from .registry import KPI, register

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .engine import (aggregate, arguments, complete, compute, dated, divide, ensure_loaded,
                      frame_keys, with_dims)
-from .checks import check_choice, check_grain
+from ..checks import check_choice, check_grain
 from .periods import (AGAINST, baseline_start, period_bounds, period_label, period_labels,
                       shift_period, truncate)
 from .pipeline import as_of_date, data_date, state_at

@@ -11,6 +11,7 @@ import ibis
 import pandas as pd
 from tqdm.auto import tqdm
 
+from ..checks import check_choice
 from ..ingest.coerce import CoercionOptions, ident
 from ..errors import DataValidationError, SourceError, WorkbookError
 from ..ingest.validate import PROBLEM_COLUMNS, PROBLEMS, prepare_table, store_table
@@ -181,12 +182,12 @@ class Workbook:
         if self.read_only:
             raise WorkbookError(f"{self.path} is open read-only; open it with "
                                 "read_only=False to import")
+        check_choice(table, TABLE_ORDER, name="table", where="import_data", optional=True)
+        check_choice(decimal, (".", ","), name="decimal", where="import_data", optional=True)
         mapping = load_mapping(mapping)
         options = CoercionOptions(
             dayfirst=mapping.dayfirst if dayfirst is None else bool(dayfirst),
             decimal=mapping.decimal if decimal is None else decimal)
-        if options.decimal not in (".", ","):
-            raise ValueError(f"decimal must be '.' or ',', got {options.decimal!r}")
         snapshot_at = pd.Timestamp(as_of or dt.date.today()).to_pydatetime()
         started = dt.datetime.now()
         raw = self._raw

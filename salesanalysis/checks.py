@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..errors import InvalidArgumentError
+from .errors import InvalidArgumentError
 
 __all__ = ["GRAINS", "message", "check_choice", "check_grain", "check_date", "check_dates",
            "check_dimensions"]
