@@ -9,19 +9,18 @@ row of a sheet (the header is row 1), or the 1-based record number elsewhere.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import gzip
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import duckdb
 import pandas as pd
 
 from .coerce import ident, literal
+from .csv_files import csv_stager, file_literal
 from ..errors import SourceError
 from .mapping import Mapping
 
@@ -31,24 +30,29 @@ STAGE = "_stage"
 # a source column named rowid would hide the staging table's row order
 _HIDDEN_PREFIX = "__source_"
 _FRAME_VIEW = "_stage_frame"
-_MALFORMED_SHOWN = 20
+_UNSUPPORTED = {".xls": "Excel 97-2003 (.xls)", ".xlsb": "Excel binary (.xlsb)",
+                ".ods": "OpenDocument (.ods)", ".numbers": "Apple Numbers"}
 
 
 @dataclass(frozen=True)
 class SourceTable:
     table: str
     label: str
-    stage: Callable[[duckdb.DuckDBPyConnection], None]
-    first_row: int  # the row number of the first record
+    # fills the staging table; returns each record's row number, or None for
+    # consecutive numbers from first_row
+    stage: Callable[[duckdb.DuckDBPyConnection], "Sequence[int] | None"]
+    first_row: int
 
 
-def _stage_sql(con: duckdb.DuckDBPyConnection, select: str) -> None:
+def _stage_sql(con: duckdb.DuckDBPyConnection, select: str) -> int:
+    """Stage what ``select`` reads; returns the number of rows."""
     con.execute(f"DROP TABLE IF EXISTS {STAGE}")
     con.execute(f"CREATE TEMP TABLE {STAGE} AS {select}")
     for name, _ in con.execute(f"SELECT column_name, 1 FROM (DESCRIBE {STAGE})").fetchall():
         if name.lower() == "rowid":
             con.execute(f"ALTER TABLE {STAGE} RENAME COLUMN {ident(name)} "
                         f"TO {ident(_HIDDEN_PREFIX + name)}")
+    return con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()[0]
 
 
 def stage_columns(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
@@ -59,84 +63,6 @@ def stage_columns(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
         header = name[len(_HIDDEN_PREFIX):] if name.startswith(_HIDDEN_PREFIX) else name
         columns[header] = (name, sql_type)
     return columns
-
-
-_DELIMITERS = (",", ";", "\t", "|")
-
-
-def _file_literal(path: Path) -> str:
-    """``path`` as a SQL literal DuckDB reads as this one file, never as a glob."""
-    escaped = "".join(f"[{ch}]" if ch in "[*?" else ch for ch in str(path))
-    return literal(escaped)
-
-
-def _csv_header(path: Path, encoding: str) -> tuple[str, list[str]]:
-    """The delimiter and column names, read from the header line.
-
-    DuckDB's own sniffer is not used: on a file with ragged lines it may skip
-    lines or pick another delimiter, and rows would be lost without a word.
-    """
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
-    try:
-        with opener(path, "rt", encoding=encoding, newline="") as f:
-            first = f.readline()
-    except UnicodeDecodeError:
-        raise SourceError(f"{path}: the header is not {encoding} text; pass "
-                          "encoding='latin-1' (or --encoding latin-1) for files saved by "
-                          "older spreadsheet programs") from None
-    except (OSError, LookupError) as exc:
-        raise SourceError(f"{path}: cannot be read: {exc}") from None
-    first = first.lstrip("\ufeff")
-    if not first.strip():
-        raise SourceError(f"{path}: the file is empty; the first line must name the columns")
-    delimiter = max(_DELIMITERS, key=first.count)
-    names = next(csv.reader([first], delimiter=delimiter))
-    blank = [i + 1 for i, n in enumerate(names) if not n.strip()]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if blank or repeated:
-        raise SourceError(f"{path}: the header line must name every column once "
-                          + (f"(column(s) {blank} have no name) " if blank else "")
-                          + (f"(repeated: {repeated})" if repeated else ""))
-    return delimiter, names
-
-
-def _csv_stager(path: Path, encoding: str):
-    def stage(con):
-        delimiter, names = _csv_header(path, encoding)
-        columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
-        args = (f"{_file_literal(path)}, auto_detect = false, header = true, skip = 0, "
-                f"delim = {literal(delimiter)}, quote = '\"', escape = '\"', "
-                f"columns = {columns}, encoding = {literal(encoding)}")
-        try:
-            _stage_sql(con, f"SELECT * FROM read_csv({args})")
-        except duckdb.Error as exc:
-            raise SourceError(_csv_failure(path, args, exc)) from None
-    return stage
-
-
-def _csv_failure(path: Path, args: str, exc: Exception) -> str:
-    """Say every malformed line at once, not only the first DuckDB stopped at."""
-    text = str(exc).split("\n")[0]
-    if "unicode" in str(exc).lower():
-        return (f"{path}: the file is not in the expected text encoding ({text}); "
-                "pass encoding='latin-1' (or --encoding latin-1) for files saved by "
-                "older spreadsheet programs")
-    # the failed read aborted the import's transaction: look again on a scratch connection
-    try:
-        with duckdb.connect() as scratch:
-            scratch.execute(f"SELECT count(*) FROM read_csv({args}, store_rejects = true)").fetchall()
-            rows = scratch.execute("SELECT line, first(error_message ORDER BY column_idx) "
-                                   "FROM reject_errors GROUP BY line ORDER BY line").fetchall()
-    except duckdb.Error:
-        rows = []
-    if not rows:
-        return f"{path}: cannot be read as CSV: {text}"
-    listed = "\n".join(f"  line {line}: {msg.splitlines()[0]}"
-                       for line, msg in rows[:_MALFORMED_SHOWN])
-    more = (f"\n  ... and {len(rows) - _MALFORMED_SHOWN} more"
-            if len(rows) > _MALFORMED_SHOWN else "")
-    return (f"{path}: {len(rows)} malformed line(s); fix them and import again "
-            f"(no row of this import was stored):\n{listed}{more}")
 
 
 def _select_stager(select: str, failure: str):
@@ -208,16 +134,19 @@ def _file_table(path: Path, mapping: Mapping, found: dict, ignored: list,
     if suffix in (".xlsx", ".xlsm"):
         _excel_tables(path, mapping, found, ignored)
         return
+    if suffix in _UNSUPPORTED:
+        raise SourceError(f"{path}: {_UNSUPPORTED[suffix]} files cannot be read; save it "
+                          "as Excel Workbook (.xlsx) or as CSV and import that")
     stem = re.sub(r"(\.csv|\.parquet|\.tsv)?(\.gz)?$", "", path.name, flags=re.I)
     if table is None:
         table = _match(mapping, stem, found, ignored, path.name)
     if table is None:
         return
     if suffix in (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz"):
-        found[table] = SourceTable(table, path.name, _csv_stager(path, encoding), 2)
+        found[table] = SourceTable(table, path.name, csv_stager(path, encoding, _stage_sql), 2)
     elif suffix in (".parquet", ".pq"):
         found[table] = SourceTable(table, path.name, _select_stager(
-            f"SELECT * FROM read_parquet({_file_literal(path)})",
+            f"SELECT * FROM read_parquet({file_literal(path)})",
             f"{path}: cannot be read as Parquet"), 1)
     else:
         raise SourceError(f"{path}: unknown file type {suffix!r}; expected .csv, .parquet or .xlsx")
@@ -294,6 +223,9 @@ def discover(con, source, mapping: Mapping, *, table: str | None = None,
         for f in files:
             if re.search(r"\.(csv|tsv|txt|parquet|pq|xlsx|xlsm)(\.gz)?$", f.name, re.I):
                 _file_table(f, mapping, found, ignored, None, encoding)
+            elif f.suffix.lower() in _UNSUPPORTED:
+                ignored.append(f"{f.name} ({_UNSUPPORTED[f.suffix.lower()]} files cannot be "
+                               "read; save it as .xlsx or CSV)")
             else:
                 ignored.append(f"{f.name} (not a CSV, Parquet or Excel file)")
     elif path.suffix.lower() in (".duckdb", ".db", ".ddb"):

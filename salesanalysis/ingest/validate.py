@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .coerce import CoercionOptions, ident, literal, parse, source_text, typed
+import pandas as pd
+
+from ..errors import MappingError
+from .coerce import CoercionOptions, clean_text, ident, literal, parse, source_text, typed
 from .mapping import TableMapping
 from ..schema import Column, TableSchema
 from .sources import STAGE, SourceTable, stage_columns
@@ -32,6 +35,7 @@ PROBLEM_COLUMNS = {
 }
 PROBLEMS = "_problems"  # this import's problems, severity 'error' or 'warning'
 _BAD = "_bad_rows"
+_LINES = "_stage_lines"  # record -> line, for files whose records and lines differ
 _BAD_TYPE_REASON = {"float": "bad_number", "int": "bad_integer", "bool": "bad_boolean",
                     "date": "bad_date", "timestamp": "bad_date"}
 
@@ -133,8 +137,7 @@ def _typed_select(schema, found, stage_types, tmap, options, rules, row,
         name = ident(col.name)
         raw = ident("__raw_" + col.name)
         if col.name not in found:
-            values.append(f"CAST({literal(tmap.defaults.get(col.name, col.default))} "
-                          f"AS {col.sql_type}) AS {name}")
+            values.append(f"CAST({_default(col, tmap, options)} AS {col.sql_type}) AS {name}")
             continue
         source, source_type = ident(found[col.name]), stage_types[found[col.name]]
         if col.name not in text_columns:
@@ -143,9 +146,9 @@ def _typed_select(schema, found, stage_types, tmap, options, rules, row,
             continue
         clean.append(f"{source_text(source, source_type)} AS {raw}")
         value = parse(col, raw, tmap.values.get(col.name, {}), options)
-        default = tmap.defaults.get(col.name, col.default)
-        if default is not None:
-            value = f"CASE WHEN {raw} IS NULL THEN {literal(default)} ELSE {value} END"
+        if tmap.defaults.get(col.name, col.default) is not None:
+            value = (f"CASE WHEN {raw} IS NULL THEN {_default(col, tmap, options)} "
+                     f"ELSE {value} END")
         values.append(f"CAST({value} AS {col.sql_type}) AS {name}")
         values.append(raw)
     mask = " | ".join(
@@ -155,6 +158,27 @@ def _typed_select(schema, found, stage_types, tmap, options, rules, row,
     return (f"SELECT _row, {columns}, ({mask}) AS _mask FROM ("
             f"SELECT _row, {', '.join(values)} FROM ("
             f"SELECT {', '.join(clean)} FROM {STAGE}))")
+
+
+def _default(col: Column, tmap: TableMapping, options: CoercionOptions) -> str:
+    """SQL for the value a row without ``col`` gets: the mapping's default, read as
+    a source value would be, or the schema's."""
+    if col.name not in tmap.defaults:
+        return literal(col.default)
+    return parse(col, clean_text(literal(tmap.defaults[col.name])), {}, options)
+
+
+def _check_defaults(con, schema: TableSchema, tmap: TableMapping,
+                    options: CoercionOptions) -> None:
+    """Refuse, naming the mapping key, a default that is not a value of its column."""
+    wrong = []
+    for col in schema.columns:
+        if col.name in tmap.defaults and tmap.defaults[col.name] is not None:
+            if con.execute(f"SELECT {_default(col, tmap, options)}").fetchone()[0] is None:
+                wrong.append(f"tables.{schema.name}.defaults.{col.name} = "
+                             f"{tmap.defaults[col.name]!r}: {_bad_type_message(col, options)}")
+    if wrong:
+        raise MappingError("the mapping's defaults cannot be read:\n  " + "\n  ".join(wrong))
 
 
 def _text_columns(schema, found, stage_types, tmap) -> set[str]:
@@ -234,6 +258,18 @@ def _reference_problems(con, schema, result, import_id, typed_table, strict: boo
             WHERE {where} AND t.{c} IS NOT NULL""")
 
 
+def _row_numbers(con, lines, first_rowid: int, first_row: int) -> str:
+    """SQL for a staged row's number in the source, from its rowid."""
+    if lines is None or isinstance(lines, range):
+        start = first_row if lines is None else lines.start
+        return f"(rowid - {first_rowid} + {start})"
+    frame = pd.DataFrame({"record": range(len(lines)), "line": lines}, dtype="int64")
+    con.register("_lines_frame", frame)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_LINES} AS SELECT * FROM _lines_frame")
+    con.unregister("_lines_frame")
+    return f"(SELECT l.line FROM {_LINES} l WHERE l.record = {STAGE}.rowid - {first_rowid})"
+
+
 @dataclass
 class PreparedTable:
     """A source table read and checked row by row, waiting to be stored."""
@@ -251,10 +287,11 @@ def prepare_table(con, src: SourceTable, schema: TableSchema, tmap: TableMapping
     (temporary tables written inside a transaction scan about twice as slowly).
     """
     result = TableResult(schema.name, src.label)
-    src.stage(con)
+    _check_defaults(con, schema, tmap, options)
+    lines = src.stage(con)
     # rowid follows the source's order; temporary tables number from an offset
     first_rowid = con.execute(f"SELECT min(rowid) FROM {STAGE}").fetchone()[0] or 0
-    row = f"(rowid - {first_rowid} + {src.first_row})"
+    row = _row_numbers(con, lines, first_rowid, src.first_row)
     columns = stage_columns(con)
     headers, result.unused_columns = tmap.resolve_columns(list(columns))
     found = {canonical: columns[header][0] for canonical, header in headers.items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -203,12 +204,18 @@ class Workbook:
                                   + (f"; ignored: {'; '.join(ignored)}" if ignored else ""))
             tables = [t for t in TABLE_ORDER if t in found]
             steps = tqdm(total=2 * len(tables), desc="import", unit="step", disable=not progress)
-            prepared = []
+            prepared, unreadable = [], []
             for name in tables:  # outside the transaction: only temporary tables change
                 steps.set_postfix_str(f"reading {found[name].label}")
-                prepared.append(prepare_table(raw, found[name], SCHEMAS[name],
-                                              mapping.for_table(name), options, import_id))
+                try:
+                    prepared.append(prepare_table(raw, found[name], SCHEMAS[name],
+                                                  mapping.for_table(name), options,
+                                                  import_id))
+                except SourceError as exc:  # read the others too: say every file at once
+                    unreadable.append(str(exc))
                 steps.update()
+            if unreadable:
+                raise SourceError("\n".join(unreadable))
             raw.begin()
             try:
                 results = []
@@ -341,6 +348,18 @@ def data_date(workbook) -> pd.Timestamp:
     return workbook.data_date()
 
 
+def _open_failure(exc: Exception, read_only: bool) -> str:
+    text = str(exc)
+    if "lock" not in text.lower():
+        return f"is it a DuckDB workbook file? ({text.splitlines()[0]})"
+    pid = re.search(r"PID (\d+)", text)
+    who = f"another process (PID {pid.group(1)})" if pid else "another process"
+    if read_only:
+        return (f"{who} is writing to it (an import); try again when it has finished")
+    return (f"{who} has it open (a notebook, a batch run or an import); a workbook takes "
+            "imports only while nothing else has it open: close the others and try again")
+
+
 def open_workbook(path: str | Path = ":memory:", *, read_only: bool = False) -> Workbook:
     """Open (or, unless ``read_only``, create) the workbook stored at ``path``.
 
@@ -356,9 +375,8 @@ def open_workbook(path: str | Path = ":memory:", *, read_only: bool = False) -> 
     try:
         backend = ibis.duckdb.connect(path, read_only=read_only)
     except duckdb.IOException as exc:
-        hint = ("another process holds it open for writing; close it or open read-only"
-                if "lock" in str(exc).lower() else "is it a DuckDB workbook file?")
-        raise WorkbookError(f"cannot open workbook {path}: {hint} ({exc})") from None
+        raise WorkbookError(f"cannot open workbook {path}: {_open_failure(exc, read_only)}"
+                            ) from None
     # a long query in a batch worker or a notebook must not draw its own progress bar
     backend.con.execute("SET enable_progress_bar = false")
     if read_only:

@@ -1,0 +1,222 @@
+"""Reading a CSV file into the staging table, whatever its encoding and layout.
+
+DuckDB reads UTF-8; a file in any other encoding (Windows-1252 as Excel saves it,
+UTF-16 with a byte order mark, Latin-1) is first decoded in Python into a UTF-8
+copy. The row numbers reported are the file's own line numbers: a file with blank
+lines or quoted values over several lines gets its record start lines counted.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable, Sequence
+
+import duckdb
+
+from ..errors import SourceError
+from .coerce import literal
+
+__all__ = ["csv_stager"]
+
+_DELIMITERS = (",", ";", "\t", "|")
+_MALFORMED_SHOWN = 20
+_CHUNK = 1 << 24
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32"),
+         (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def file_literal(path: Path | str) -> str:
+    """``path`` as a SQL literal DuckDB reads as this one file, never as a glob."""
+    escaped = "".join(f"[{ch}]" if ch in "[*?" else ch for ch in str(path))
+    return literal(escaped)
+
+
+def _open_binary(path: Path):
+    return gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb")
+
+
+def _encoding(path: Path, asked: str) -> str:
+    """The encoding to read ``path`` with: a byte order mark wins over ``asked``."""
+    try:
+        name = codecs.lookup(asked).name
+    except LookupError:
+        raise SourceError(f"{path}: unknown text encoding {asked!r}; use for example "
+                          "utf-8, cp1252 (Windows, as Excel saves CSV) or latin-1") from None
+    try:
+        with _open_binary(path) as f:
+            head = f.read(4)
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot be read: {exc}") from None
+    for bom, bom_encoding in _BOMS:
+        if head.startswith(bom):
+            return bom_encoding
+    return name
+
+
+def _suggestion(path: Path) -> str:
+    """Which encoding the start of ``path`` reads as, said as a hint."""
+    with _open_binary(path) as f:
+        sample = f.read(1 << 20)
+    try:
+        sample.decode("cp1252")
+        return ("it looks like Windows-1252, as Excel on Windows saves CSV: "
+                "pass encoding='cp1252' (or --encoding cp1252)")
+    except UnicodeDecodeError:
+        return "pass its encoding, e.g. encoding='latin-1' (or --encoding latin-1)"
+
+
+def _not_text(path: Path, encoding: str, data: bytes, error: UnicodeDecodeError,
+              lines_before: int) -> SourceError:
+    line = lines_before + data.count(b"\n", 0, error.start) + 1
+    byte = data[error.start:error.start + 1].hex().upper()
+    hint = _suggestion(path) if encoding == "utf-8" else "check the encoding it was saved in"
+    return SourceError(f"{path}: line {line} is not {encoding} text (byte 0x{byte}); {hint}")
+
+
+def _check_utf8(path: Path) -> None:
+    """Raise naming the first line that is not UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = 0
+    with _open_binary(path) as f:
+        while chunk := f.read(_CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                raise _not_text(path, "utf-8", chunk, exc, lines) from None
+            lines += chunk.count(b"\n")
+
+
+def _utf8_copy(path: Path, encoding: str) -> Path:
+    """A UTF-8 copy of ``path`` in a temporary file the caller removes."""
+    fd, name = tempfile.mkstemp(prefix="salesanalysis-", suffix=".csv")
+    decoder = codecs.getincrementaldecoder(encoding)()
+    lines = 0
+    try:
+        with _open_binary(path) as src, os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            while chunk := src.read(_CHUNK):
+                try:
+                    out.write(decoder.decode(chunk))
+                except UnicodeDecodeError as exc:
+                    raise _not_text(path, encoding, chunk, exc, lines) from None
+                lines += chunk.count(b"\n")
+            out.write(decoder.decode(b"", final=True))
+    except BaseException:
+        os.unlink(name)
+        raise
+    return Path(name)
+
+
+def _header(path: Path, shown: Path) -> tuple[int, str, list[str]]:
+    """Blank lines before the header, the delimiter and the column names.
+
+    DuckDB's own sniffer is not used: on a file with ragged lines it may skip
+    lines or pick another delimiter, and rows would be lost without a word.
+    """
+    skipped = 0
+    with _open_binary(path) as f:
+        for raw in f:
+            first = raw.decode("utf-8").lstrip("\ufeff")
+            if first.strip():
+                break
+            skipped += 1
+        else:
+            raise SourceError(f"{shown}: the file is empty; the first line must name "
+                              "the columns")
+    delimiter = max(_DELIMITERS, key=first.count)
+    names = next(csv.reader([first], delimiter=delimiter))
+    blank = [i + 1 for i, n in enumerate(names) if not n.strip()]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if blank or repeated:
+        raise SourceError(f"{shown}: the header line must name every column once "
+                          + (f"(column(s) {blank} have no name) " if blank else "")
+                          + (f"(repeated: {repeated})" if repeated else ""))
+    return skipped, delimiter, names
+
+
+def _line_count(path: Path) -> int:
+    count, last = 0, b"\n"
+    with _open_binary(path) as f:
+        while chunk := f.read(_CHUNK):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")
+
+
+def _record_lines(path: Path, skipped: int, delimiter: str, records: int) -> Sequence[int]:
+    """The line on which each record starts, counting blank and continued lines."""
+    first = skipped + 2
+    if _line_count(path) == skipped + 1 + records:
+        return range(first, first + records)
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    starts = []
+    with opener(path, "rt", encoding="utf-8", newline="") as f:
+        reader = csv.reader(f, delimiter=delimiter, quotechar='"', doublequote=True)
+        for _ in range(skipped + 1):
+            next(reader, None)
+        before = reader.line_num
+        for row in reader:
+            if row:  # DuckDB skips blank lines too
+                starts.append(before + 1)
+            before = reader.line_num
+    if len(starts) != records:  # a layout read differently: line numbers unknown
+        return range(first, first + records)
+    return starts
+
+
+def _failure(path: Path, shown: Path, args: str, exc: Exception) -> str:
+    """Every malformed line at once, not only the first DuckDB stopped at."""
+    text = str(exc).split("\n")[0]
+    # the failed read aborted the import's transaction: look again on a scratch connection
+    try:
+        with duckdb.connect() as scratch:
+            scratch.execute(f"SELECT count(*) FROM read_csv({args}, store_rejects = true)"
+                            ).fetchall()
+            rows = scratch.execute("SELECT line, first(error_message ORDER BY column_idx) "
+                                   "FROM reject_errors GROUP BY line ORDER BY line").fetchall()
+    except duckdb.Error:
+        rows = []
+    if not rows:
+        return f"{shown}: cannot be read as CSV: {text}"
+    listed = "\n".join(f"  line {line}: {msg.splitlines()[0]}"
+                       for line, msg in rows[:_MALFORMED_SHOWN])
+    more = (f"\n  ... and {len(rows) - _MALFORMED_SHOWN} more"
+            if len(rows) > _MALFORMED_SHOWN else "")
+    return (f"{shown}: {len(rows)} malformed line(s); fix them and import again "
+            f"(no row of this import was stored):\n{listed}{more}")
+
+
+def csv_stager(path: Path, encoding: str,
+               stage_sql: Callable[[duckdb.DuckDBPyConnection, str], int]):
+    """A stager of ``path``: ``stage(con)`` fills the staging table through ``stage_sql``
+    (which returns the number of rows staged) and returns each record's line number."""
+    def stage(con) -> Sequence[int]:
+        actual = _encoding(path, encoding)
+        readable = path if actual == "utf-8" else _utf8_copy(path, actual)
+        try:
+            try:
+                skipped, delimiter, names = _header(readable, path)
+            except UnicodeDecodeError:
+                _check_utf8(path)
+                raise
+            columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
+            args = (f"{file_literal(readable)}, auto_detect = false, header = true, "
+                    f"skip = {skipped}, delim = {literal(delimiter)}, quote = '\"', "
+                    f"escape = '\"', columns = {columns}")
+            try:
+                records = stage_sql(con, f"SELECT * FROM read_csv({args})")
+            except duckdb.Error as exc:
+                if "unicode" in str(exc).lower():
+                    _check_utf8(path)
+                raise SourceError(_failure(readable, path, args, exc)) from None
+            return _record_lines(readable, skipped, delimiter, records)
+        finally:
+            if readable != path:
+                os.unlink(readable)
+    return stage
+
