@@ -16,6 +16,7 @@ from .facts import FACTS, MEASURES
 from ..checks import check_dates, check_dimensions, check_grain
 from .periods import PERIODS, period_labels, period_starts
 from .registry import get, missing
+from ..store.frames import to_pandas
 
 __all__ = ["DIMENSIONS", "compute", "aggregate", "arguments", "ensure_loaded", "dated", "complete",
            "divide", "frame_keys", "with_dims"]
@@ -82,7 +83,7 @@ def dated(workbook, t: ibis.Table, date: str, dims, period, start, end, fact) ->
 
 def aggregate(t: ibis.Table, keys, **aggs) -> pd.DataFrame:
     """``aggs`` over ``t`` grouped by ``keys`` (one row when there are none), as pandas."""
-    return (t.group_by(list(keys)).agg(**aggs) if keys else t.aggregate(**aggs)).to_pandas()
+    return to_pandas(t.group_by(list(keys)).agg(**aggs) if keys else t.aggregate(**aggs))
 
 
 def _aggregate(workbook, fact_name, measures, dims, period, start, end,
@@ -108,14 +109,14 @@ def group_members(workbook, dims: list[str]) -> pd.DataFrame | None:
         reps = workbook.table("reps")
         sellers = reps.filter(seller_filter(reps)).select(
             rep=reps.rep_id, team=reps.team, department=reps.department)
-        frames.append(sellers.select(*rep_dims).distinct().to_pandas())
+        frames.append(to_pandas(sellers.select(*rep_dims).distinct()))
     for d in (d for d in dims if d in _CUSTOMER_LEVEL):
         values = workbook.table("customers")[d].name(d)
-        found = values.as_table().distinct().to_pandas()
+        found = to_pandas(values.as_table().distinct())
         if d == "territory":
             reps = workbook.table("reps")
-            found = pd.concat([found, reps.filter(seller_filter(reps))
-                               .select(territory=reps.territory).distinct().to_pandas()])
+            found = pd.concat([found, to_pandas(reps.filter(seller_filter(reps))
+                               .select(territory=reps.territory).distinct())])
         frames.append(found.dropna().drop_duplicates())
     out = frames[0]
     for f in frames[1:]:

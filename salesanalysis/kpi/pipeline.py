@@ -13,6 +13,7 @@ from ..checks import check_date
 from .periods import period_starts, shift_period
 from ..store.workbook import data_date
 from .registry import KPI, register
+from ..store.frames import to_pandas
 
 __all__ = ["data_date", "as_of_date", "state_at", "open_pipeline", "stalled_deals",
            "stalled_summary", "slipped_deals", "pipeline_waterfall", "stage_conversion",
@@ -110,7 +111,7 @@ def open_pipeline(workbook, *, by="rep", period=None, start=None, end=None, as_o
         parts.append(t.group_by([*dims, "period_start"]).agg(
             open_deals=t.count(), open_pipeline=t.amount.sum(),
             weighted_pipeline=t.weighted.sum()))
-    frame = ibis.union(*parts).to_pandas() if len(parts) > 1 else parts[0].to_pandas()
+    frame = to_pandas(ibis.union(*parts) if len(parts) > 1 else parts[0])
     frame["period_start"] = frame["period_start"].astype("datetime64[us]")
     if period is None:
         frame = frame.drop(columns="period_start")
@@ -173,10 +174,10 @@ def stalled_deals(workbook, *, as_of=None, idle_days: int = 30, stage_factor: fl
     t = t.left_join(reps, t.rep_id == reps._rid)
     medians = medians.select(_mt="team", _ms="stage", stage_median_days="stage_median_days")
     t = t.left_join(medians, (t.team == medians._mt) & (t.stage == medians._ms))
-    frame = t.select(
+    frame = to_pandas(t.select(
         "opportunity_id", "rep_id", "team", "customer_id", "stage", "amount", "created_at",
         "expected_close", "next_step", "next_step_due", "last_activity_at", "stage_entered_at",
-        "stage_median_days").order_by(["rep_id", "opportunity_id"]).to_pandas()
+        "stage_median_days").order_by(["rep_id", "opportunity_id"]))
     since_activity = frame["last_activity_at"].fillna(frame["created_at"])
     frame["days_idle"] = (as_of - since_activity).dt.days
     entered = frame["stage_entered_at"].fillna(frame["created_at"])
@@ -201,7 +202,7 @@ def stalled_deals(workbook, *, as_of=None, idle_days: int = 30, stage_factor: fl
 def _deal_groups(workbook, dims) -> pd.DataFrame:
     """opportunity_id and the group of each deal in every dimension of ``dims``."""
     deals = workbook.table(_OPP).select("opportunity_id", "rep_id", "customer_id")
-    return with_dims(workbook, deals, dims).select("opportunity_id", *dims).to_pandas()
+    return to_pandas(with_dims(workbook, deals, dims).select("opportunity_id", *dims))
 
 
 def stalled_summary(workbook, *, by="rep", as_of=None, **options) -> pd.DataFrame:
@@ -254,11 +255,11 @@ def slipped_deals(workbook, *, start=None, end=None, rep=None) -> pd.DataFrame:
                                     "amount", "outcome")
     if rep is not None:
         o = o.filter(o.rep_id.isin([rep] if isinstance(rep, str) else list(rep)))
-    return (per_deal.join(o, "opportunity_id")
-            .select("opportunity_id", "rep_id", "customer_id", "stage", "amount", "outcome",
-                    "pushes", "pulls", "days_pushed", "first_expected_close",
-                    "latest_expected_close")
-            .order_by(["rep_id", "opportunity_id"]).to_pandas())
+    return to_pandas(per_deal.join(o, "opportunity_id")
+                     .select("opportunity_id", "rep_id", "customer_id", "stage", "amount",
+                             "outcome", "pushes", "pulls", "days_pushed",
+                             "first_expected_close", "latest_expected_close")
+                     .order_by(["rep_id", "opportunity_id"]))
 
 
 WATERFALL_STEPS = ("start", "new", "pulled_in", "amount_changes", "won", "lost",
@@ -291,12 +292,12 @@ def pipeline_waterfall(workbook, *, start, end, by=None, due_start=None, due_end
 
     def frame_at(at):
         t = state_at(workbook, at)
-        return t.select("opportunity_id", "is_open", "amount", "expected_close").to_pandas()
+        return to_pandas(t.select("opportunity_id", "is_open", "amount", "expected_close"))
 
     a, b = frame_at(d1), frame_at(d2)
     now = workbook.table(_OPP).select("opportunity_id", "rep_id", "customer_id", "created_at",
                                       "closed_at", "outcome", "amount", "expected_close")
-    now = now.to_pandas()
+    now = to_pandas(now)
     deals = now.merge(a.add_suffix("_1").rename(columns={"opportunity_id_1": "opportunity_id"}),
                       how="left").merge(
         b.add_suffix("_2").rename(columns={"opportunity_id_2": "opportunity_id"}), how="left")
@@ -365,7 +366,7 @@ def stage_conversion(workbook, *, by="rep", period=None, start=None, end=None
     """
     dims, start, end = arguments(by, period, start, end, where="stage_conversion")
     ensure_loaded(workbook, ["stage_conversion"], dims)
-    stages = (workbook.table("stages").to_pandas().sort_values("position"))
+    stages = to_pandas(workbook.table("stages")).sort_values("position")
     open_stages = stages[~stages["is_closed"].fillna(False).astype(bool)]
     t = dated(workbook, _furthest(workbook), "created_at", dims, period, start, end, None)
     won = t.outcome == "won"
@@ -398,8 +399,8 @@ def sales_velocity(workbook, *, by="rep", period=None, start=None, end=None) -> 
     in days, the last three from the deals closed in the period."""
     dims, start, end = arguments(by, period, start, end, where="sales_velocity")
     ensure_loaded(workbook, ["sales_velocity"], dims)
-    first = (workbook.table("stages").filter(~ibis._.is_closed.fill_null(False))
-             .position.min().to_pandas())
+    first = to_pandas(workbook.table("stages").filter(~ibis._.is_closed.fill_null(False))
+                      .position.min())
     t = dated(workbook, _furthest(workbook), "created_at", dims, period, start, end, None)
     keys = list(dims) + (["period_start"] if period else [])
     qualified = ((t.outcome == "won") | (t.furthest > int(first))).sum()

@@ -15,6 +15,7 @@ from .periods import (AGAINST, baseline_start, period_bounds, period_label, peri
                       shift_period, truncate)
 from .pipeline import as_of_date, data_date, state_at
 from .registry import KPI, get, missing, register
+from ..store.frames import to_pandas
 
 __all__ = ["targets", "attainment", "coverage", "growth", "period_to_date", "order_book",
            "open_complaints", "forecast_deviation", "lost_reasons", "prospecting_consistency"]
@@ -58,8 +59,8 @@ def targets(workbook, *, metric: str, by="rep", labels) -> pd.DataFrame:
         raise ValueError(f"targets are set per one of {', '.join(_TARGET_LEVELS)}; got by={by!r}")
     level = dims[0]
     t = workbook.table("targets")
-    t = t.filter((t.metric == metric) & (t.scope_level == level)).select(
-        "period", "scope_id", "value").to_pandas()
+    t = to_pandas(t.filter((t.metric == metric) & (t.scope_level == level)).select(
+        "period", "scope_id", "value"))
     bounds = {p: period_bounds(p) for p in t["period"].unique()}
     rows = []
     for label in labels:
@@ -287,7 +288,7 @@ def forecast_deviation(workbook, *, by="rep", period="month", start=None, end=No
         parts.append(s.group_by([*dims, "period_start"]).agg(forecast=s.weighted.sum()))
     keys = [*dims, "period_start"]
     if parts:
-        fc = (ibis.union(*parts) if len(parts) > 1 else parts[0]).to_pandas()
+        fc = to_pandas(ibis.union(*parts) if len(parts) > 1 else parts[0])
         fc["period_start"] = fc["period_start"].astype(won["period_start"].dtype)
         out = won.merge(fc, on=keys, how="left")
     else:
@@ -309,7 +310,7 @@ def lost_reasons(workbook, *, by="rep", period=None, start=None, end=None) -> pd
     t = dated(workbook, o, "closed_at", dims, period, start, end, None)
     t = t.mutate(lost_reason=t.lost_reason.fill_null("unspecified"))
     keys = [*dims, *(["period_start"] if period else []), "lost_reason"]
-    frame = t.group_by(keys).agg(lost=t.count(), lost_amount=t.amount.sum()).to_pandas()
+    frame = to_pandas(t.group_by(keys).agg(lost=t.count(), lost_amount=t.amount.sum()))
     frame["lost_total"] = frame.groupby(keys[:-1], dropna=False)["lost"].transform("sum") \
         if keys[:-1] else frame["lost"].sum()
     frame["lost_reasons"] = divide(frame["lost"], frame["lost_total"])

@@ -11,6 +11,7 @@ from .engine import compute, divide
 from .periods import baseline_start, period_bounds, period_label
 from .registry import get, missing
 from .results import targets
+from ..store.frames import to_pandas
 
 __all__ = ["HEADLINE", "scorecard", "rep_scorecard", "team_scorecard", "with_team_median"]
 
@@ -52,7 +53,7 @@ def scorecard(workbook, *, scope="rep", period: str, kpis=None) -> pd.DataFrame:
     if member is not None:
         reps = workbook.table("reps")
         known = reps.filter(reps[{"rep": "rep_id"}.get(level, level)] == member).count()
-        if not known.to_pandas():
+        if not to_pandas(known):
             raise ValueError(f"no {level} {member!r} in the workbook")
     skipped = []
     if kpis is None:

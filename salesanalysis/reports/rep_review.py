@@ -21,6 +21,7 @@ from ..analyses.findings import stalled_at_end
 from ..kpi.scorecard import team_scorecard
 from ..store.roster import rep_info
 from .spec import PERIOD, WORKBOOK, Param, Report
+from ..store.frames import to_pandas
 
 __all__ = ["REPORT", "closed_period", "next_period", "rep_info", "headline",
            "activity_against_plan", "against_plan",
@@ -116,9 +117,9 @@ def _pipeline_due(workbook, *, period: str) -> pd.DataFrame:
                        & (state.expected_close <= last.to_pydatetime()))
     customers = workbook.table("customers").select(_cid="customer_id", customer="name")
     due = due.left_join(customers, due.customer_id == customers._cid)
-    return due.select("rep_id", "opportunity_id", "customer", "stage", "amount", "probability",
-                      "weighted", "expected_close").order_by(
-        ["rep_id", "expected_close", "opportunity_id"]).to_pandas()
+    return to_pandas(due.select("rep_id", "opportunity_id", "customer", "stage", "amount",
+                                "probability", "weighted", "expected_close").order_by(
+        ["rep_id", "expected_close", "opportunity_id"]))
 
 
 def pipeline_due(workbook, *, rep: str, period: str) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from ..ingest.mapping import load_mapping
 from ..ingest.report import ImportReport
 from ..schema import REQUIRED_TABLES, SCHEMAS, TABLE_ORDER
 from ..ingest.sources import discover
+from .frames import to_pandas
 
 __all__ = ["Workbook", "open_workbook", "data_date"]
 
@@ -84,7 +85,7 @@ class Workbook:
 
     def to_pandas(self, name: str) -> pd.DataFrame:
         """A canonical table as a DataFrame, without the bookkeeping columns."""
-        return self.table(name).drop("_import_id").to_pandas()
+        return to_pandas(self.table(name).drop("_import_id"))
 
     def row_counts(self) -> dict[str, int]:
         return {t: self._scalar(f"SELECT count(*) FROM {ident(t)}") for t in TABLE_ORDER}

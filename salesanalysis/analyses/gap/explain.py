@@ -24,6 +24,7 @@ from ...errors import NoTargetError
 from ...kpi.periods import Period, period_bounds
 from .drivers import PROSPECTING, REVENUE, Tree, decompose, driver_matrix, mix_rate
 from .localise import localise
+from ...store.frames import mergeable, to_pandas
 
 __all__ = ["explain_gap", "GapExplanation", "METRICS", "COMPARISONS"]
 
@@ -147,7 +148,7 @@ def _frame(workbook, columns, dims, first, last, reps, computed_by=None):
     frame = kpi.compute(workbook, [computed_by] if computed_by else columns, by=by,
                         start=first, end=last, reps=reps)
     frame = frame[frame["rep"].isin(reps)]
-    return frame.groupby(list(dims), as_index=False, dropna=False)[columns].sum()
+    return mergeable(frame.groupby(list(dims), as_index=False, dropna=False)[columns].sum())
 
 
 def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
@@ -201,7 +202,7 @@ def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
         expected, actual = leaves[f"{spec.value}_expected"], leaves[spec.value]
         if expected.sum() == 0:  # nothing to follow: the target as the actual is spread
             expected = actual if actual.sum() else pd.Series(1.0, index=leaves.index)
-        scale = target / expected.sum()
+        scale = target / expected.sum() if expected.sum() else 0.0  # no segments at all
         leaves[f"{spec.value}_expected"] = expected * scale
         base_label = period
     if spec.kind == "sum":
@@ -247,7 +248,7 @@ def _target(workbook, metric, period, reps):
     targets = kpi.targets(workbook, metric=metric, by="rep", labels=[period])
     targets = targets[targets["rep"].isin(reps)]
     if targets["target"].isna().all() or targets.empty:
-        have = sorted(workbook.table("targets").metric.to_pandas().unique())
+        have = sorted(to_pandas(workbook.table("targets").metric).unique())
         raise NoTargetError(f"no target for {metric} in {period}; targets exist for "
                          f"{', '.join(have) or 'nothing'}")
     return float(targets["target"].sum())
