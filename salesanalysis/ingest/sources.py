@@ -21,6 +21,7 @@ import pandas as pd
 
 from .coerce import ident, literal
 from .csv_files import csv_stager, file_literal
+from .excel_files import read_sheet, sheet_names
 from ..errors import SourceError
 from .mapping import Mapping
 
@@ -116,23 +117,39 @@ def _match(mapping: Mapping, name: str, found: dict, ignored: list, label: str) 
     return table
 
 
-def _excel_tables(path: Path, mapping: Mapping, found: dict, ignored: list) -> None:
-    try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=object)
-    except Exception as exc:  # openpyxl raises many kinds
-        raise SourceError(f"{path}: cannot be read as an Excel workbook: {exc}") from None
-    for sheet, frame in sheets.items():
+def _excel_tables(path: Path, mapping: Mapping, found: dict, ignored: list,
+                  table: str | None) -> None:
+    names = sheet_names(path)
+    if table is not None:  # the sheet named after the table, else the only sheet
+        named = [s for s in names if mapping.table_for_source(s) == table]
+        if not named and len(names) != 1:
+            raise SourceError(f"{path}: no sheet is named after table {table!r}; its "
+                              f"sheets are {', '.join(names)}")
+        sheets = {(named or names)[0]: table}
+    else:
+        sheets = {}
+        for sheet in names:
+            name = _match(mapping, sheet, found, ignored, f"{path.name}[{sheet}]")
+            if name:
+                sheets[sheet] = name
+    for sheet, name in sheets.items():
         label = f"{path.name}[{sheet}]"
-        table = _match(mapping, sheet, found, ignored, label)
-        if table:
-            found[table] = SourceTable(table, label, _frame_stager(frame, label), 2)
+        found[name] = SourceTable(name, label, _sheet_stager(path, sheet, label), 2)
+
+
+def _sheet_stager(path: Path, sheet: str, label: str):
+    def stage(con):
+        frame, numbers = read_sheet(path, sheet, label)
+        _frame_stager(frame, label)(con)
+        return numbers
+    return stage
 
 
 def _file_table(path: Path, mapping: Mapping, found: dict, ignored: list,
                 table: str | None, encoding: str) -> None:
     suffix = "".join(path.suffixes[-2:]).lower() if path.suffix == ".gz" else path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        _excel_tables(path, mapping, found, ignored)
+        _excel_tables(path, mapping, found, ignored, table)
         return
     if suffix in _UNSUPPORTED:
         raise SourceError(f"{path}: {_UNSUPPORTED[suffix]} files cannot be read; save it "
