@@ -9,7 +9,7 @@ import time
 import traceback
 from pathlib import Path
 
-from .errors import DataValidationError, SalesAnalysisError
+from .errors import BatchError, DataValidationError, SalesAnalysisError, WorkbookError
 from .ingest.report import problems_by_reason
 
 __all__ = ["main"]
@@ -34,12 +34,15 @@ def _demo(args) -> int:
     from . import demo
     from .store.workbook import open_workbook
 
+    path = Path(args.workbook)
+    if path.is_dir():
+        raise WorkbookError(f"--workbook {path} is a folder; name the workbook file, such as "
+                            f"{path / 'demo.duckdb'}")
     started = time.perf_counter()
     tables = demo.generate(reps=args.reps, weeks=args.weeks, seed=args.seed, start=args.start)
     if args.export:
         written = demo.write_tables(tables, args.export, format=args.format)
         print(f"wrote {len(written)} {args.format} files to {args.export}")
-    path = Path(args.workbook)
     for stale in (path, path.with_name(path.name + ".wal")):
         stale.unlink(missing_ok=True)
     data_date = demo.export_date(args.start, args.weeks).date()
@@ -89,6 +92,8 @@ def _run(args) -> int:
     from .batch import run_batch
     from .batch.specs import spec_for
 
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise BatchError(f"--out {args.out} is a file; name a folder for the reports")
     spec = {p.name: p for p in spec_for(args.notebook)}
     extra = {}
     for name, value in args.parameter or []:
@@ -232,18 +237,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _os_message(exc: OSError) -> str:
+    """An operating-system error said as what happened to which path."""
+    where = f": {exc.filename}" if exc.filename else ""
+    return f"{exc.strerror or exc}{where}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.run(args)
-    except (SalesAnalysisError, ValueError, KeyError) as exc:
+    except KeyboardInterrupt:
+        print(f"salesanalysis {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # every failure ends in one message, never a traceback
         if args.debug:
             traceback.print_exc()
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        kind = "invalid data" if isinstance(exc, DataValidationError) else "error"
+        if isinstance(exc, (SalesAnalysisError, ValueError, KeyError)):
+            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+            kind = "invalid data" if isinstance(exc, DataValidationError) else "error"
+        elif isinstance(exc, OSError):
+            message, kind = _os_message(exc), "error"
+        else:
+            message, kind = f"{type(exc).__name__}: {exc}", "unexpected error"
         print(f"salesanalysis {args.command}: {kind}: {message}", file=sys.stderr)
         if not args.debug:
-            print("(run with --debug for details)", file=sys.stderr)
+            print("(run with --debug before the command for details: salesanalysis --debug "
+                  f"{args.command} ...)", file=sys.stderr)
         return 1
 
 

@@ -44,3 +44,38 @@ def test_failures_exit_non_zero_with_one_message(tmp_path, capsys):
     assert "invalid data" in err and "row 2, column name" in err
     assert main(["demo", "--workbook", str(tmp_path / "d.duckdb"), "--reps", "3"]) == 1
     assert "at least 12" in capsys.readouterr().err
+
+
+def test_os_and_driver_errors_end_in_one_message(tmp_path, capsys):
+    a_file = tmp_path / "afile"
+    a_file.write_text("x")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    cases = [
+        (["run", "rep_review", "--workbook", str(tmp_path / "w.duckdb"), "--out", str(a_file)],
+         "is a file; name a folder"),
+        (["demo", "--workbook", str(folder), "--quiet"], "is a folder; name the workbook file"),
+        (["info", "--workbook", str(folder)], "is a folder"),
+        (["import", "postgresql://user@localhost/sales", "--workbook",
+          str(tmp_path / "w.duckdb"), "--quiet"], "needs the Python package"),
+        (["import", str(a_file), "--workbook", str(a_file / "w.duckdb"), "--quiet"],
+         "cannot create the folder of workbook"),
+    ]
+    for argv, expected in cases:
+        assert main(argv) == 1, argv
+        err = capsys.readouterr().err
+        assert expected in err, (argv, err)
+        assert "Traceback" not in err
+
+
+def test_an_unexpected_error_is_one_message_too(tmp_path, capsys, monkeypatch):
+    from salesanalysis.store import workbook
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk controller is on fire")
+
+    monkeypatch.setattr(workbook, "open_workbook", broken)
+    assert main(["info", "--workbook", str(tmp_path / "w.duckdb")]) == 1
+    err = capsys.readouterr().err
+    assert "unexpected error: RuntimeError: the disk controller is on fire" in err
+    assert "Traceback" not in err

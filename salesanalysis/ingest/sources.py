@@ -31,6 +31,9 @@ STAGE = "_stage"
 # a source column named rowid would hide the staging table's row order
 _HIDDEN_PREFIX = "__source_"
 _FRAME_VIEW = "_stage_frame"
+_DRIVER_PACKAGES = {"psycopg2": "psycopg2-binary", "psycopg": "psycopg[binary]",
+                    "MySQLdb": "mysqlclient", "pymysql": "PyMySQL", "pyodbc": "pyodbc",
+                    "oracledb": "oracledb", "snowflake": "snowflake-sqlalchemy"}
 _UNSUPPORTED = {".xls": "Excel 97-2003 (.xls)", ".xlsb": "Excel binary (.xlsb)",
                 ".ods": "OpenDocument (.ods)", ".numbers": "Apple Numbers"}
 
@@ -203,6 +206,10 @@ def _sqlalchemy_tables(url: str, mapping: Mapping, found: dict, ignored: list) -
                 found[table] = SourceTable(table, label, _frame_stager(frame, label), 1)
     except sa.exc.SQLAlchemyError as exc:
         raise SourceError(f"cannot read the SQL database: {exc}") from None
+    except ImportError as exc:  # the URL's database driver is not installed
+        package = _DRIVER_PACKAGES.get(exc.name, exc.name)
+        raise SourceError(f"reading {url.split(':', 1)[0]} databases needs the Python "
+                          f"package {package}: pip install '{package}'") from None
 
 
 def discover(con, source, mapping: Mapping, *, table: str | None = None,

@@ -369,10 +369,17 @@ def open_workbook(path: str | Path = ":memory:", *, read_only: bool = False) -> 
     """
     path = str(path)
     in_memory = path == ":memory:"
+    if not in_memory and Path(path).is_dir():
+        raise WorkbookError(f"{path} is a folder; a workbook is a file, such as "
+                            f"{Path(path) / 'sales.duckdb'}")
     if read_only and (in_memory or not Path(path).is_file()):
         raise WorkbookError(f"workbook not found: {path}")
-    if not in_memory:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if not in_memory and not read_only:
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WorkbookError(f"cannot create the folder of workbook {path}: "
+                                f"{exc.strerror or exc}") from None
     try:
         backend = ibis.duckdb.connect(path, read_only=read_only)
     except duckdb.IOException as exc:
