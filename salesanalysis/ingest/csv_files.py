@@ -81,31 +81,35 @@ def _not_text(path: Path, encoding: str, data: bytes, error: UnicodeDecodeError,
 
 def _check_utf8(path: Path) -> None:
     """Raise naming the first line that is not UTF-8."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    lines = 0
+    _decode_all(path, "utf-8", lambda text: None)
+
+
+def _decode_all(path: Path, encoding: str, write) -> None:
+    """Decode ``path`` chunk by chunk into ``write``; raise naming the first bad line."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    lines, chunk = 0, b""
     with _open_binary(path) as f:
         while chunk := f.read(_CHUNK):
             try:
-                decoder.decode(chunk)
+                write(decoder.decode(chunk))
             except UnicodeDecodeError as exc:
-                raise _not_text(path, "utf-8", chunk, exc, lines) from None
+                raise _not_text(path, encoding, chunk, exc, lines) from None
+            except UnicodeError as exc:  # e.g. UTF-16 without its byte order mark
+                raise SourceError(f"{path}: is not {encoding} text ({exc})") from None
             lines += chunk.count(b"\n")
+    try:
+        write(decoder.decode(b"", final=True))
+    except UnicodeError:
+        raise SourceError(f"{path}: line {lines + 1} ends in the middle of a character: "
+                          f"the file is cut short or not {encoding} text") from None
 
 
 def _utf8_copy(path: Path, encoding: str) -> Path:
     """A UTF-8 copy of ``path`` in a temporary file the caller removes."""
     fd, name = tempfile.mkstemp(prefix="salesanalysis-", suffix=".csv")
-    decoder = codecs.getincrementaldecoder(encoding)()
-    lines = 0
     try:
-        with _open_binary(path) as src, os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            while chunk := src.read(_CHUNK):
-                try:
-                    out.write(decoder.decode(chunk))
-                except UnicodeDecodeError as exc:
-                    raise _not_text(path, encoding, chunk, exc, lines) from None
-                lines += chunk.count(b"\n")
-            out.write(decoder.decode(b"", final=True))
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            _decode_all(path, encoding, out.write)
     except BaseException:
         os.unlink(name)
         raise
@@ -203,7 +207,8 @@ def csv_stager(path: Path, encoding: str,
                 skipped, delimiter, names = _header(readable, path)
             except UnicodeDecodeError:
                 _check_utf8(path)
-                raise
+                raise SourceError(f"{path}: the header line is not utf-8 text; "
+                                  f"{_suggestion(path)}") from None
             columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
             args = (f"{file_literal(readable)}, auto_detect = false, header = true, "
                     f"skip = {skipped}, delim = {literal(delimiter)}, quote = '\"', "
