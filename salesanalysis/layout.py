@@ -23,10 +23,20 @@ RUNS_FILE = "runs.csv"
 INDEX_FILE = "index.html"
 
 
+# names Windows keeps for devices, whatever the extension: CON.html opens the console
+_DEVICE_NAMES = frozenset({"CON", "PRN", "AUX", "NUL",
+                           *(f"{port}{n}" for port in ("COM", "LPT") for n in range(10))})
+
+
 def safe_name(text: str, *, limit: int = 80) -> str:
-    """A file name from any text: ASCII letters, digits, ``-`` and ``_`` only."""
+    """A file name from any text, safe on every system: ASCII letters, digits, ``-`` and
+    ``_`` only (so never a trailing dot or space), and a Windows device name (``CON``,
+    ``PRN``, ``AUX``, ``NUL``, ``COM0``-``COM9``, ``LPT0``-``LPT9``, any case) gets a
+    ``_`` suffix: ``CON_``."""
     ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", ascii_text).strip("-_")[:limit].strip("-_")
+    if name.upper() in _DEVICE_NAMES:
+        name += "_"
     return name or "report"
 
 

