@@ -16,6 +16,7 @@ __all__ = [
     "TemplateError",
     "ParameterError",
     "BatchError",
+    "KernelError",
 ]
 
 
@@ -70,6 +71,10 @@ class ParameterError(InvalidArgumentError):
 
 class BatchError(SalesAnalysisError):
     """A batch that cannot start (bad notebook, parameters or members)."""
+
+
+class KernelError(BatchError):
+    """A batch run's kernel that would not start, answer or stop, or that died."""
 
 
 def _shown_row(row) -> str:

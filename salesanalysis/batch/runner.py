@@ -4,7 +4,9 @@ Each worker process keeps one warm kernel and empties its namespace between
 runs (``isolate=True``: a fresh kernel per run). The team-wide tables every run
 filters are computed once per batch before the workers start and shared through
 :mod:`salesanalysis.cache`. Runs that fail or time out are recorded and the
-batch carries on; the failed notebook is kept as evidence.
+batch carries on; the failed notebook is kept as evidence. A kernel that dies or
+will not stop at the timeout, and a worker process that dies, fail only the run
+they were executing and are replaced.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import json
 import multiprocessing
 import multiprocessing.util
 import shutil
-import threading
+import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,12 +31,12 @@ from tqdm.auto import tqdm
 from ..store import cache
 from ..reports import rep_review as review
 from ..layout import report_folder, run_name, safe_name
-from ..errors import BatchError
+from ..errors import BatchError, KernelError
 from ..store.roster import members, reps_frame
 from ..store.workbook import open_workbook
 from .export import headline_kpis, to_html
 from .index import RUNS_FILE, collect_runs, write_index
-from .kernels import ENGINE, WarmKernel
+from .kernels import ENGINE, Watchdog, WarmKernel
 from .specs import RUN_OUTPUTS, SHARED_WORK, ParameterError, check, notebook_path, spec_for
 
 __all__ = ["Run", "plan_runs", "run_batch", "safe_name", "BatchError"]
@@ -141,14 +145,21 @@ def _init_worker(settings: dict) -> None:
     multiprocessing.util.Finalize(None, _shutdown_worker_kernel, exitpriority=10)
 
 
+def _new_kernel() -> WarmKernel:
+    return WarmKernel(env=_settings["env"], sockets_dir=_settings["sockets"]).start()
+
+
 def _kernel_for_run() -> WarmKernel:
     global _kernel
     if _settings["isolate"]:
-        return WarmKernel(env=_settings["env"]).start()
-    if _kernel is None:
-        _kernel = WarmKernel(env=_settings["env"]).start()
-    else:
-        _kernel.reset()
+        return _new_kernel()
+    if _kernel is not None:
+        try:
+            _kernel.reset()
+            return _kernel
+        except KernelError:  # one that cannot be emptied is replaced
+            _shutdown_worker_kernel()
+    _kernel = _new_kernel()
     return _kernel
 
 
@@ -157,39 +168,45 @@ def _execute(notebook: str, run: Run) -> dict:
     result = {"status": "ok", "failing_cell": None, "error": None}
     failed_at = None  # the failing cell's index in the executed notebook
     run.ipynb.parent.mkdir(parents=True, exist_ok=True)
-    timed_out = threading.Event()
-    kernel = None
+    kernel = watch = None
     try:
         kernel = _kernel_for_run()
-        timer = None
-        if _settings["timeout"]:
-            def expire():
-                timed_out.set()
-                kernel.interrupt_then_kill()
-            timer = threading.Timer(_settings["timeout"], expire)
-            timer.daemon = True
-            timer.start()
-        try:
+        with Watchdog(kernel, _settings["timeout"], _settings["grace"]) as watch:
             papermill.execute_notebook(notebook, str(run.ipynb), parameters=run.parameters,
                                        engine_name=ENGINE, kernel=kernel, progress_bar=False,
                                        log_output=False,
                                        # written once at the end (and on failure), not per cell
                                        request_save_on_cell_execute=False)
-        finally:
-            if timer is not None:
-                timer.cancel()
     except papermill.PapermillExecutionError as exc:
         failed_at = exc.cell_index
         result.update(status="failed", error=f"{exc.ename}: {exc.evalue}".strip())
-    except Exception as exc:  # a dead kernel, a timeout, an unreadable notebook
+    except Exception as exc:  # a dead kernel, an unreadable notebook
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}".strip())
-    if timed_out.is_set():
-        result["error"] = f"timed out after {_settings['timeout']:g} s ({result['error']})"
-        result["status"] = "failed"
-        if kernel is not None and not _settings["isolate"]:
-            kernel.restart()  # whatever the interrupted cell left behind goes with it
-    if kernel is not None and _settings["isolate"]:
+    _kernel_outcome(kernel, watch, result)
+    _write_outputs(notebook, run, result, failed_at)
+    result["duration_s"] = round(time.perf_counter() - started, 3)
+    return result
+
+
+def _kernel_outcome(kernel: WarmKernel | None, watch: Watchdog | None, result: dict) -> None:
+    """Name a dead or killed kernel as the run's cause, and let no run after it use that
+    kernel or whatever an interrupted cell left behind in it."""
+    if kernel is None:
+        return
+    cause = ("the kernel did not stop at the timeout and was killed"
+             if watch is not None and watch.killed else kernel.death())
+    if watch is not None and watch.timed_out:
+        result.update(status="failed", error=f"timed out after {_settings['timeout']:g} s "
+                                             f"({cause or result['error']})")
+    elif cause is not None:
+        result.update(status="failed", error=cause)
+    if _settings["isolate"]:
         kernel.shutdown()
+    elif cause is not None or (watch is not None and watch.timed_out):
+        _shutdown_worker_kernel()  # the next run starts a fresh one
+
+
+def _write_outputs(notebook: str, run: Run, result: dict, failed_at: int | None) -> None:
     outputs = []
     if run.ipynb.is_file():
         book = nbformat.read(run.ipynb, as_version=4)
@@ -214,23 +231,23 @@ def _execute(notebook: str, run: Run) -> dict:
             result.update(status="failed", error=f"writing beside the report: "
                                                  f"{type(exc).__name__}: {exc}")
     result["outputs"] = outputs
-    result["duration_s"] = round(time.perf_counter() - started, 3)
-    return result
 
 
 def _source_index(book: nbformat.NotebookNode, index: int) -> int:
     """The failing cell's position in the notebook as written (0-based), not counting
-    the cell papermill injected."""
-    injected = sum("injected-parameters" in c.metadata.get("tags", [])
-                   for c in book.cells[:index])
+    the cell papermill injected. ``index`` counts the executed cells, before papermill
+    added its error notes."""
+    cells = [c for c in book.cells
+             if "papermill-error-cell-tag" not in c.metadata.get("tags", [])]
+    injected = sum("injected-parameters" in c.metadata.get("tags", []) for c in cells[:index])
     return index - injected
 
 
 def _shutdown_worker_kernel() -> None:
     global _kernel
-    if _kernel is not None:
-        _kernel.shutdown()
-        _kernel = None
+    kernel, _kernel = _kernel, None
+    if kernel is not None:
+        kernel.shutdown()
 
 
 # -- parent side ------------------------------------------------------------------------
@@ -248,45 +265,99 @@ def _prepare(path: Path, runs: list[Run], cache_dir: Path) -> None:
         cache.use(None)
 
 
+def _worker_pool(settings: dict) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(settings,),
+                               mp_context=multiprocessing.get_context("spawn"))
+
+
+def _failed(error: str) -> dict:
+    return {"status": "failed", "failing_cell": None, "error": error, "outputs": [],
+            "duration_s": None}
+
+
+def _submit(pools: list, slot: int, settings: dict, notebook: str, run: Run):
+    if pools[slot] is not None:
+        try:
+            return pools[slot].submit(_execute, notebook, run)
+        except BrokenProcessPool:  # its worker died between two runs
+            pools[slot].shutdown(wait=False)
+    pools[slot] = _worker_pool(settings)
+    return pools[slot].submit(_execute, notebook, run)
+
+
+def _run_all(notebook: str, runs: list[Run], settings: dict, jobs: int, done) -> None:
+    """Execute every run, ``jobs`` at a time, calling ``done(run)`` as each ends.
+
+    Each slot is a pool of one worker given one run at a time, so a worker that dies
+    (killed, out of memory, a crash) costs only the run it was executing: its pool is
+    replaced and the runs not yet started go on as before.
+    """
+    pending = deque(runs)
+    pools: list[ProcessPoolExecutor | None] = [None] * max(1, min(jobs, len(runs) or 1))
+    running: dict = {}  # future -> (slot, run)
+    try:
+        while pending or running:
+            busy = {slot for slot, _ in running.values()}
+            for slot in range(len(pools)):
+                if pending and slot not in busy:
+                    run = pending.popleft()
+                    running[_submit(pools, slot, settings, notebook, run)] = (slot, run)
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                slot, run = running.pop(future)
+                try:
+                    run.result = future.result()
+                except BrokenProcessPool:
+                    run.result = _failed("its worker process died")
+                    pools[slot].shutdown(wait=False)
+                    pools[slot] = None  # a fresh worker for the next run in this slot
+                except Exception as exc:  # the run could not be sent or its result read
+                    run.result = _failed(f"{type(exc).__name__}: {exc}")
+                done(run)
+    finally:
+        for pool in pools:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+
 def run_batch(notebook, *, workbook, out, each: str | None = None, reps=None, team=None,
               period=None, parameters=None, jobs: int = 2, timeout: float | None = None,
-              html: bool = True, isolate: bool = False, progress: bool = True
-              ) -> pd.DataFrame:
+              html: bool = True, isolate: bool = False, progress: bool = True,
+              interrupt_grace: float = 5.0) -> pd.DataFrame:
     """Run ``notebook`` for every rep or team (``each``) of the workbook.
 
     Writes ``out/<notebook>/<period>/<name>.ipynb``, ``.html`` and ``.kpis.json``,
     that folder's ``runs.csv``, and ``out/runs.csv`` and ``out/index.html`` over
     every batch written to ``out``. Returns this batch's status table.
-    Parameters are checked before any kernel starts.
+    Parameters are checked before any kernel starts. A run over ``timeout`` seconds
+    is interrupted, and its kernel killed if it has not stopped ``interrupt_grace``
+    seconds later; a run whose kernel or worker process dies is reported failed with
+    that cause, and the batch goes on with a fresh kernel or worker.
     """
     path, label, runs = plan_runs(notebook, workbook=workbook, out=out, each=each, reps=reps,
                                   team=team, period=period, parameters=parameters, html=html)
     folder = report_folder(out, path.stem, label)
     folder.mkdir(parents=True, exist_ok=True)
-    cache_dir = Path(out) / ".cache"
-    _prepare(path, runs, cache_dir)
-    settings = {"isolate": isolate, "timeout": timeout,
-                "env": {"SALESANALYSIS_CACHE": str(cache_dir.resolve())}}
+    # the batch's own scratch folder, removed at the end; nothing of ``out`` is touched
+    scratch = Path(tempfile.mkdtemp(prefix="salesanalysis-batch-"))
     bar = tqdm(total=len(runs), desc=path.stem, unit="run", disable=not progress)
+
+    def done(run: Run) -> None:
+        bar.update(1)
+        if run.result["status"] != "ok":
+            bar.write(f"{run.name}: failed: {run.result['error']}")
+
     try:
-        with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(runs) or 1)),
-                                 initializer=_init_worker, initargs=(settings,),
-                                 mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(_execute, str(path), run): run for run in runs}
-            for future in as_completed(futures):
-                run = futures[future]
-                try:
-                    run.result = future.result()
-                except Exception as exc:  # the worker process itself died
-                    run.result = {"status": "failed", "failing_cell": None,
-                                  "error": f"{type(exc).__name__}: {exc}", "outputs": [],
-                                  "duration_s": None}
-                bar.update(1)
-                if run.result["status"] != "ok":
-                    bar.write(f"{run.name}: failed: {run.result['error']}")
+        cache_dir = scratch / "cache"
+        _prepare(path, runs, cache_dir)
+        (scratch / "kernels").mkdir()
+        settings = {"isolate": isolate, "timeout": timeout, "grace": interrupt_grace,
+                    "sockets": str(scratch / "kernels"),
+                    "env": {"SALESANALYSIS_CACHE": str(cache_dir)}}
+        _run_all(str(path), runs, settings, jobs, done)
     finally:
         bar.close()
-        shutil.rmtree(cache_dir, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     table = _status_table(path.stem, label, runs)
     table.to_csv(folder / RUNS_FILE, index=False)
     write_index(out, collect_runs(out))
