@@ -6,7 +6,9 @@ page loads nothing from the network (``templates/html/report``).
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
@@ -14,7 +16,8 @@ from nbconvert import HTMLExporter
 from .. import layout
 from ..present.display import KPIS_MIME
 
-__all__ = ["TEMPLATES", "html_exporter", "to_html", "headline_kpis"]
+__all__ = ["TEMPLATES", "html_exporter", "to_html", "headline_kpis", "shareable_path",
+           "without_machine_paths"]
 
 TEMPLATES = layout.TEMPLATES / "html"
 _HIDDEN_TAGS = ("parameters", "injected-parameters")
@@ -62,3 +65,34 @@ def headline_kpis(book: nbformat.NotebookNode) -> dict:
         for output in cell.get("outputs", []):
             found.update(output.get("data", {}).get(KPIS_MIME, {}))
     return found
+
+
+def shareable_path(path, *, seen_from: Path, within: Path) -> str:
+    """``path`` as a shared notebook may name it: relative to ``seen_from`` (so it opens
+    from the notebook's folder) when it lies inside ``within``, else its file name."""
+    path, within = Path(path).resolve(), Path(within).resolve()
+    if path.is_relative_to(within):
+        return os.path.relpath(path, Path(seen_from).resolve())
+    return path.name
+
+
+def without_machine_paths(book: nbformat.NotebookNode, replacements: dict[str, str]
+                          ) -> nbformat.NotebookNode:
+    """``book`` with each absolute path of ``replacements`` replaced, in the injected
+    parameters and in papermill's record of the run."""
+    def scrub(text):
+        for old, new in replacements.items():
+            text = text.replace(repr(old)[1:-1], new).replace(old, new)
+        return text
+
+    for cell in book.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = scrub(cell.source)
+    record = book.metadata.get("papermill", {})
+    for key in ("input_path", "output_path"):
+        if isinstance(record.get(key), str):
+            record[key] = scrub(record[key])
+    for key, value in record.get("parameters", {}).items():
+        if isinstance(value, str):
+            record["parameters"][key] = scrub(value)
+    return book

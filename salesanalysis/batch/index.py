@@ -41,8 +41,8 @@ def _number(name: str, value) -> str:
 
 def _link(out: Path, outputs: str, suffix: str) -> str | None:
     for item in str(outputs or "").split(";"):
-        if item.endswith(suffix):
-            return os.path.relpath(item, out)
+        if item.endswith(suffix):  # relative to out; absolute in older tables
+            return os.path.relpath(item, out) if os.path.isabs(item) else item
     return None
 
 

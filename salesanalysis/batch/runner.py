@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import multiprocessing.util
 import shutil
 import tempfile
@@ -34,7 +35,7 @@ from ..layout import report_folder, run_name, safe_name
 from ..errors import BatchError, KernelError
 from ..store.roster import members, reps_frame
 from ..store.workbook import open_workbook
-from .export import headline_kpis, to_html
+from .export import headline_kpis, shareable_path, to_html, without_machine_paths
 from .index import RUNS_FILE, collect_runs, write_index
 from .kernels import ENGINE, Watchdog, WarmKernel
 from .specs import RUN_OUTPUTS, SHARED_WORK, ParameterError, check, notebook_path, spec_for
@@ -209,7 +210,8 @@ def _kernel_outcome(kernel: WarmKernel | None, watch: Watchdog | None, result: d
 def _write_outputs(notebook: str, run: Run, result: dict, failed_at: int | None) -> None:
     outputs = []
     if run.ipynb.is_file():
-        book = nbformat.read(run.ipynb, as_version=4)
+        book = _shared(nbformat.read(run.ipynb, as_version=4), notebook, run)
+        nbformat.write(book, run.ipynb)
         if failed_at is not None:
             result["failing_cell"] = _source_index(book, failed_at)
         outputs.append(run.ipynb.name)
@@ -231,6 +233,17 @@ def _write_outputs(notebook: str, run: Run, result: dict, failed_at: int | None)
             result.update(status="failed", error=f"writing beside the report: "
                                                  f"{type(exc).__name__}: {exc}")
     result["outputs"] = outputs
+
+
+def _shared(book: nbformat.NotebookNode, notebook: str, run: Run) -> nbformat.NotebookNode:
+    """The executed notebook without this machine's folders: the workbook named from the
+    report's folder (or by its file name when it lies elsewhere), the notebook by name."""
+    workbook = str(run.parameters["workbook"])
+    project = Path(_settings["project"])
+    return without_machine_paths(book, {
+        workbook: shareable_path(workbook, seen_from=run.ipynb.parent, within=project),
+        str(Path(notebook).resolve()): Path(notebook).name,
+        str(run.ipynb.resolve()): run.ipynb.name, str(run.ipynb): run.ipynb.name})
 
 
 def _source_index(book: nbformat.NotebookNode, index: int) -> int:
@@ -353,18 +366,20 @@ def run_batch(notebook, *, workbook, out, each: str | None = None, reps=None, te
         (scratch / "kernels").mkdir()
         settings = {"isolate": isolate, "timeout": timeout, "grace": interrupt_grace,
                     "sockets": str(scratch / "kernels"),
+                    # a workbook beside the output folder is named relative to the reports
+                    "project": str(Path(out).resolve().parent),
                     "env": {"SALESANALYSIS_CACHE": str(cache_dir)}}
         _run_all(str(path), runs, settings, jobs, done)
     finally:
         bar.close()
         shutil.rmtree(scratch, ignore_errors=True)
-    table = _status_table(path.stem, label, runs)
+    table = _status_table(path.stem, label, runs, out)
     table.to_csv(folder / RUNS_FILE, index=False)
     write_index(out, collect_runs(out))
     return table
 
 
-def _status_table(notebook: str, label: str, runs: list[Run]) -> pd.DataFrame:
+def _status_table(notebook: str, label: str, runs: list[Run], out) -> pd.DataFrame:
     rows = []
     for run in runs:
         r = run.result
@@ -374,7 +389,9 @@ def _status_table(notebook: str, label: str, runs: list[Run]) -> pd.DataFrame:
             "parameters": json.dumps(shown, sort_keys=True), "status": r.get("status"),
             "failing_cell": r.get("failing_cell"), "error": r.get("error"),
             "duration_s": r.get("duration_s"),
-            "outputs": ";".join(str((run.ipynb.parent / o)) for o in r.get("outputs", [])),
+            # relative to the output folder: the table travels with the reports
+            "outputs": ";".join(os.path.relpath(run.ipynb.parent / o, out)
+                                for o in r.get("outputs", [])),
             "kpis": json.dumps(r.get("kpis") or {}, sort_keys=True),
         })
     table = pd.DataFrame(rows)

@@ -211,3 +211,17 @@ def test_a_run_over_its_timeout_is_stopped_and_the_next_one_runs(small_workbook,
     assert slow["status"].tolist() == ["failed", "ok"]
     assert slow["error"].iloc[0].startswith("timed out after 3 s")
     assert slow["duration_s"].iloc[0] < 30
+
+
+def test_shared_outputs_hold_no_machine_path(reports, small_workbook):
+    machine = str(reports.parent.resolve())
+    written = [*reports.rglob("*.ipynb"), *reports.rglob("*.html"), *reports.rglob("runs.csv")]
+    assert written and not [p.name for p in written if machine in _text(p)]
+    for path in reports.rglob("*.ipynb"):
+        book = nbformat.read(path, as_version=4)
+        injected = next(c for c in book.cells if "injected-parameters" in c.metadata.tags)
+        named = re.search(r'workbook = "([^"]+)"', injected.source).group(1)
+        assert (path.parent / named).resolve() == small_workbook.resolve()  # opens from there
+        assert book.metadata.papermill.input_path == f"{path.parent.parent.name}.ipynb"
+    quality = next(reports.rglob("data_quality.html"))
+    assert "Data quality: small.duckdb" in _text(quality)
