@@ -235,6 +235,11 @@ class Workbook:
                                               .reset_index(drop=True))
                 self._log(import_id, started, snapshot_at, results)
                 raw.commit()
+            except duckdb.Error as exc:  # a full disk, a lost file: nothing was stored
+                _rollback(raw)
+                raise WorkbookError(f"{self.path}: the import could not be written "
+                                    f"({str(exc).splitlines()[0]}); the workbook is "
+                                    "unchanged") from None
             except BaseException:
                 raw.rollback()
                 raise
@@ -315,6 +320,13 @@ class Workbook:
     def __repr__(self) -> str:
         mode = "read-only" if self.read_only else "read-write"
         return f"<Workbook {self.path} ({mode})>"
+
+
+def _rollback(raw: duckdb.DuckDBPyConnection) -> None:
+    try:
+        raw.rollback()
+    except duckdb.Error:  # a failed commit may have ended the transaction already
+        pass
 
 
 def _stored_columns(raw: duckdb.DuckDBPyConnection, table: str) -> set[str]:
