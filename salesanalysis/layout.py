@@ -8,12 +8,14 @@ and the side outputs beside it), a ``runs.csv`` per folder, and ``<out>/runs.csv
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from pathlib import Path
 
-__all__ = ["PROJECT_ROOT", "NOTEBOOKS", "TEMPLATES", "RUNS_FILE", "INDEX_FILE", "safe_name",
-           "run_name", "report_folder", "report_href"]
+__all__ = ["PROJECT_ROOT", "NOTEBOOKS", "TEMPLATES", "RUNS_FILE", "INDEX_FILE",
+           "DEFAULT_WORKBOOK", "WORKBOOK_VARIABLE", "find_workbook", "safe_name", "run_name",
+           "report_folder", "report_href"]
 
 # the notebooks and editable templates ship beside the package
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -21,6 +23,27 @@ NOTEBOOKS = PROJECT_ROOT / "notebooks"
 TEMPLATES = PROJECT_ROOT / "templates"
 RUNS_FILE = "runs.csv"
 INDEX_FILE = "index.html"
+DEFAULT_WORKBOOK = "data/demo.duckdb"  # what the notebooks open unless told otherwise
+WORKBOOK_VARIABLE = "SALESANALYSIS_WORKBOOK"
+
+
+def find_workbook(path) -> Path:
+    """The workbook file meant by ``path`` when it is not found from the working folder.
+
+    The default name (``data/demo.duckdb``) means ``$SALESANALYSIS_WORKBOOK`` when that
+    is set. A relative path is then looked for from each folder above the working one:
+    JupyterLab starts a notebook's kernel in ``notebooks/``, the project's ``data/``
+    is one level up. A path found nowhere is returned as given.
+    """
+    path = Path(path)
+    if path.exists() or path.is_absolute():
+        return path
+    if path == Path(DEFAULT_WORKBOOK) and os.environ.get(WORKBOOK_VARIABLE):
+        return Path(os.environ[WORKBOOK_VARIABLE])
+    for folder in Path.cwd().parents:
+        if (folder / path).exists():
+            return folder / path
+    return path
 
 
 # names Windows keeps for devices, whatever the extension: CON.html opens the console

@@ -13,6 +13,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ..checks import check_choice
+from ..layout import WORKBOOK_VARIABLE, find_workbook
 from ..ingest.coerce import CoercionOptions, ident
 from ..errors import DataValidationError, SourceError, WorkbookError
 from ..ingest.validate import PROBLEM_COLUMNS, PROBLEMS, prepare_table, store_table
@@ -384,13 +385,15 @@ def open_workbook(path: str | Path = ":memory:", *, read_only: bool = False) -> 
     Many processes may open one workbook read-only at the same time (batch runs
     do); a read-write open holds it alone.
     """
-    path = str(path)
-    in_memory = path == ":memory:"
+    in_memory = str(path) == ":memory:"
+    path = str(path if in_memory or not read_only else find_workbook(path))
     if not in_memory and Path(path).is_dir():
         raise WorkbookError(f"{path} is a folder; a workbook is a file, such as "
                             f"{Path(path) / 'sales.duckdb'}")
     if read_only and (in_memory or not Path(path).is_file()):
-        raise WorkbookError(f"workbook not found: {path}")
+        raise WorkbookError(f"workbook not found: {path} (looked for from {Path.cwd()} and "
+                            f"the folders above it); build one with `make demo` or "
+                            f"`salesanalysis import`, or name it in ${WORKBOOK_VARIABLE}")
     if not in_memory and not read_only:
         try:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
