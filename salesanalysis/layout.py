@@ -28,18 +28,18 @@ WORKBOOK_VARIABLE = "SALESANALYSIS_WORKBOOK"
 
 
 def find_workbook(path) -> Path:
-    """The workbook file meant by ``path`` when it is not found from the working folder.
+    """The workbook file a notebook or a read-only open means by ``path``.
 
     The default name (``data/demo.duckdb``) means ``$SALESANALYSIS_WORKBOOK`` when that
-    is set. A relative path is then looked for from each folder above the working one:
-    JupyterLab starts a notebook's kernel in ``notebooks/``, the project's ``data/``
-    is one level up. A path found nowhere is returned as given.
+    is set. A relative path not found from the working folder is looked for from each
+    folder above it: JupyterLab starts a notebook's kernel in ``notebooks/``, the
+    project's ``data/`` is one level up. A path found nowhere is returned as given.
     """
     path = Path(path)
+    if path == Path(DEFAULT_WORKBOOK) and os.environ.get(WORKBOOK_VARIABLE):
+        path = Path(os.environ[WORKBOOK_VARIABLE])
     if path.exists() or path.is_absolute():
         return path
-    if path == Path(DEFAULT_WORKBOOK) and os.environ.get(WORKBOOK_VARIABLE):
-        return Path(os.environ[WORKBOOK_VARIABLE])
     for folder in Path.cwd().parents:
         if (folder / path).exists():
             return folder / path

@@ -31,6 +31,17 @@ def test_the_environment_names_the_default_workbook(tmp_path, monkeypatch):
         assert wb.path == str(elsewhere)
 
 
+def test_a_relative_workbook_in_the_environment_is_found_from_notebooks(tmp_path,
+                                                                       monkeypatch):
+    (tmp_path / "data").mkdir()
+    sa.open_workbook(tmp_path / "data" / "sales.duckdb").close()
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.setenv(WORKBOOK_VARIABLE, "data/sales.duckdb")
+    monkeypatch.chdir(tmp_path / "notebooks")
+    with sa.open_workbook(DEFAULT_WORKBOOK, read_only=True) as wb:
+        assert wb.path == str(tmp_path / "data" / "sales.duckdb")
+
+
 def test_a_workbook_found_nowhere_says_where_it_was_looked_for(tmp_path, monkeypatch):
     monkeypatch.delenv(WORKBOOK_VARIABLE, raising=False)
     monkeypatch.chdir(tmp_path)
