@@ -14,6 +14,9 @@ A mapping is a YAML file (see ``templates/mappings/``)::
           activity_type: {Phone Call: call}
         defaults:            # canonical column: value used when the source has none
           status: done
+      opportunities:
+        won_stages: [Signed]  # stage values that mean won or lost, beside the built-in
+        lost_stages: [Gone]   # words (see salesanalysis.ingest.derive)
 
 Tables and columns not named are matched by their canonical names, ignoring case,
 surrounding blanks and the difference between spaces, hyphens and underscores.
@@ -47,6 +50,8 @@ class TableMapping:
     columns: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     defaults: dict[str, object] = field(default_factory=dict)
+    won_stages: tuple[str, ...] = ()  # opportunities: stage values that mean won
+    lost_stages: tuple[str, ...] = ()  # and lost, beside the built-in words
 
     def resolve_columns(self, source_columns: list[str]) -> tuple[dict[str, str], list[str]]:
         """Map source headers to canonical columns.
@@ -114,10 +119,18 @@ def _parse(data: object, where: str) -> Mapping:
                                f"{', '.join(SCHEMAS)}")
         spec = spec or {}
         here = f"tables.{table}"
-        bad_keys = set(spec) - {"source", "columns", "values", "defaults"}
+        allowed = {"source", "columns", "values", "defaults"} | (
+            {"won_stages", "lost_stages"} if table == "opportunities" else set())
+        bad_keys = set(spec) - allowed
         if bad_keys:
             raise _fail(where, f"{here}: unknown key(s) {sorted(bad_keys)}; "
-                               "expected source, columns, values, defaults")
+                               f"expected {', '.join(sorted(allowed))}")
+        stage_lists = {}
+        for key in ("won_stages", "lost_stages"):
+            listed = spec.get(key) or []
+            if not isinstance(listed, list):
+                raise _fail(where, f"{here}.{key} must be a list of stage values")
+            stage_lists[key] = tuple(str(v) for v in listed)
         names = set(SCHEMAS[table].column_names)
         columns = {str(k): str(v) for k, v in (spec.get("columns") or {}).items()}
         for source_col, target in columns.items():
@@ -145,6 +158,7 @@ def _parse(data: object, where: str) -> Mapping:
             columns=columns,
             values={c: {str(k): str(v) for k, v in r.items()} for c, r in values.items()},
             defaults=dict(defaults),
+            **stage_lists,
         )
     return Mapping(tables=tables, dayfirst=bool(options.get("dayfirst", False)),
                    decimal=decimal, path=None if where == "mapping" else where)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..errors import MappingError
+from .derive import derive_opportunities
 from .coerce import CoercionOptions, clean_text, ident, literal, parse, source_text, typed
 from .mapping import TableMapping
 from ..schema import Column, TableSchema
@@ -277,6 +278,8 @@ class PreparedTable:
     result: TableResult
     schema: TableSchema
     typed: str | None  # the temporary table of canonical values; None if unusable
+    mapping: TableMapping | None = None
+    found: frozenset[str] = frozenset()  # the canonical columns the source has
 
 
 def prepare_table(con, src: SourceTable, schema: TableSchema, tmap: TableMapping,
@@ -318,7 +321,7 @@ def prepare_table(con, src: SourceTable, schema: TableSchema, tmap: TableMapping
         _record_rule_failures(con, result, import_id, rules, found, row, typed_table)
     _find_duplicates(con, schema, result, import_id, typed_table)
     con.execute(f"DROP TABLE {STAGE}")
-    return PreparedTable(result, schema, typed_table)
+    return PreparedTable(result, schema, typed_table, tmap, frozenset(found))
 
 
 def store_table(con, prepared: PreparedTable, import_id: int) -> TableResult:
@@ -331,6 +334,11 @@ def store_table(con, prepared: PreparedTable, import_id: int) -> TableResult:
     if typed_table is None:
         return result
     _reference_problems(con, schema, result, import_id, typed_table, strict=True)
+    if schema.name == "opportunities" and "stage" in prepared.found:
+        derive_opportunities(con, typed_table, derive_outcome="outcome" not in prepared.found,
+                             won=prepared.mapping.won_stages, lost=prepared.mapping.lost_stages,
+                             flag=lambda select: _record(con, result, import_id, "warning",
+                                                         select))
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {_BAD} AS
         SELECT DISTINCT row AS _row FROM {PROBLEMS}
         WHERE severity = 'error' AND import_id = {import_id}

@@ -1,0 +1,89 @@
+"""What an export says without saying it: a deal's outcome from its stage.
+
+Most CRM exports carry one stage column ("Closed Won", "Lost", "Proposal") and no
+outcome. Where the source has no ``outcome`` column, a deal's outcome is derived,
+in this order:
+
+1. from the ``stages`` table (stored, or imported in the same import): a stage with
+   ``is_won`` is won, one with ``is_closed`` and not ``is_won`` is lost;
+2. from the stage's own words, ignoring case, blanks and punctuation: the built-in
+   :data:`WON_STAGES` and :data:`LOST_STAGES`, extended by the mapping's
+   ``won_stages`` / ``lost_stages`` lists;
+3. else the deal is open.
+
+A won or lost deal without ``closed_at`` takes its ``expected_close`` (the close date
+an export writes). What cannot be resolved is flagged, never silently settled:
+
+- ``outcome_contradicts_stage``: the source's outcome says open (or won) where the
+  stage says won or lost (or the other way);
+- ``closed_without_date``: a won or lost deal with neither ``closed_at`` nor a close date.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .coerce import ident, literal
+
+__all__ = ["WON_STAGES", "LOST_STAGES", "stage_words", "derive_opportunities"]
+
+WON_STAGES = ("won", "closed won", "closedwon", "deal won", "win", "gewonnen", "gagne",
+              "gagné", "ganado", "ganada", "vinto", "vinta", "ganho", "gewonnen auftrag",
+              "closed won deal", "won deal", "signed", "contract signed")
+LOST_STAGES = ("lost", "closed lost", "closedlost", "deal lost", "loss", "verloren", "perdu",
+               "perdue", "perdido", "perdida", "perso", "persa", "closed lost deal",
+               "lost deal", "closed no decision", "disqualified", "closed disqualified")
+
+
+def stage_words(expr: str) -> str:
+    """SQL: the stage text compared loosely: lower case, letters and digits, one blank."""
+    return (f"trim(regexp_replace(lower(strip_accents(CAST({expr} AS VARCHAR))), "
+            r"'[^a-z0-9]+', ' ', 'g'))")
+
+
+def _normal(word: str) -> str:
+    bare = unicodedata.normalize("NFKD", word.lower()).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", " ", bare).strip()
+
+
+def _word_list(words) -> str:
+    return ", ".join(literal(w) for w in sorted({_normal(w) for w in words}))
+
+
+def derive_opportunities(con, typed_table: str, *, derive_outcome: bool, won=(), lost=(),
+                         flag) -> None:
+    """Derive outcome and closed_at in ``typed_table`` and flag contradictions.
+
+    ``flag(select)`` records warnings; ``select`` yields row, column_name, value,
+    reason, message.
+    """
+    t = ident(typed_table)
+    won_words = _word_list((*WON_STAGES, *won))
+    lost_words = _word_list((*LOST_STAGES, *lost))
+    words = stage_words(f"{t}.stage")
+    by_words = (f"CASE WHEN {words} IN ({won_words}) THEN 'won' "
+                f"WHEN {words} IN ({lost_words}) THEN 'lost' END")
+    flagged = ("SELECT stage, CASE WHEN is_won THEN 'won' WHEN is_closed THEN 'lost' "
+               "ELSE 'open' END AS said FROM stages WHERE is_won OR is_closed")
+    has_flags = con.execute(f"SELECT count(*) FROM ({flagged})").fetchone()[0] > 0
+    said = (f"coalesce((SELECT s.said FROM ({flagged}) s WHERE s.stage = {t}.stage), "
+            f"{by_words})" if has_flags else by_words)
+    if derive_outcome:
+        con.execute(f"UPDATE {t} SET outcome = coalesce({said}, 'open') "
+                    "WHERE stage IS NOT NULL")
+    else:
+        flag(f"""SELECT _row AS row, 'outcome' AS column_name, outcome AS value,
+                 'outcome_contradicts_stage' AS reason,
+                 'the stage ' || {literal("'")} || stage || {literal("'")} || ' says ' ||
+                 {said} || ' but the outcome is ' || outcome AS message
+                 FROM {t} WHERE _mask = 0 AND stage IS NOT NULL AND {said} IS NOT NULL
+                 AND {said} <> outcome""")
+    con.execute(f"UPDATE {t} SET closed_at = CAST(expected_close AS TIMESTAMP) "
+                "WHERE outcome IN ('won', 'lost') AND closed_at IS NULL "
+                "AND expected_close IS NOT NULL")
+    flag(f"""SELECT _row AS row, 'closed_at' AS column_name, NULL AS value,
+             'closed_without_date' AS reason,
+             'a ' || outcome || ' deal without a close date: it counts in no period'
+             AS message
+             FROM {t} WHERE _mask = 0 AND outcome IN ('won', 'lost') AND closed_at IS NULL""")
