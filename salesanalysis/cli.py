@@ -63,7 +63,9 @@ def _info(args) -> int:
         info = wb.info()
         imports = wb.imports()
         rejects = wb.rejects()
-    print(f"workbook {args.workbook}: {len(imports)} import(s)")
+        data_date, source = wb.data_date_source()
+    print(f"workbook {args.workbook}: {len(imports)} import(s); data date "
+          f"{data_date:%Y-%m-%d} ({source})")
     for row in info.itertuples():
         span = f"  {row.first} .. {row.last}" if row.rows and row.first is not None else ""
         print(f"  {row.table:<20} {row.rows:>12,}{span}")
@@ -162,7 +164,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="read 03/04/2024 as 3 April")
     p.add_argument("--decimal", choices=[".", ","], help="decimal mark of the source")
     p.add_argument("--encoding", default="utf-8", help="text encoding of CSV files")
-    p.add_argument("--as-of", help="date of the opportunity snapshot (default today)")
+    p.add_argument("--as-of", help="the date the data stands at (the data date, and the date "
+                   "of the opportunity snapshot); default: the latest event in the data")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_import)
 

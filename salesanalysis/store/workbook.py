@@ -12,7 +12,7 @@ import ibis
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ..checks import check_choice
+from ..checks import check_choice, check_date
 from ..layout import WORKBOOK_VARIABLE, find_workbook
 from ..ingest.coerce import CoercionOptions, ident
 from ..errors import DataValidationError, SourceError, WorkbookError
@@ -38,6 +38,24 @@ _IMPORT_FILES = {
 # rows ("*") and non-empty values per column of each table, kept up to date by imports
 _PROFILE = {"table_name": "VARCHAR", "column_name": "VARCHAR", "non_null": "BIGINT"}
 _PROBLEM_NAMES = {"table_name": "table", "column_name": "column"}
+# the dates of what happened; planned activities and expected closes are not events
+_EVENT_DATES = {
+    "activities": "SELECT max(occurred_at) FROM activities WHERE status = 'done'",
+    "opportunities": "SELECT greatest(max(created_at), max(closed_at), max(offer_sent_at)) "
+                     "FROM opportunities",
+    "opportunity_history": "SELECT max(changed_at) FROM opportunity_history "
+                           "WHERE kind = 'change'",
+    "orders": "SELECT greatest(max(ordered_at), max(invoiced_at)) FROM orders",
+    "feedback": "SELECT greatest(max(received_at), max(resolved_at)) FROM feedback",
+}
+
+
+def latest_event(raw: duckdb.DuckDBPyConnection):
+    """The latest date anything happened in the stored data, or None."""
+    dates = [raw.execute(f"SELECT CAST(({sql}) AS TIMESTAMP)").fetchone()[0]
+             for sql in _EVENT_DATES.values()]
+    dates = [d for d in dates if d is not None]
+    return max(dates) if dates else None
 
 
 def _create(name: str, columns: dict[str, str]) -> str:
@@ -95,13 +113,31 @@ class Workbook:
         return self._raw.execute("SELECT * FROM _imports ORDER BY import_id").df()
 
     def data_date(self) -> pd.Timestamp:
-        """The date the data stands at: the latest import's ``as_of`` (else today). Imports
-        of the action log alone do not count: agreeing actions does not move the data."""
-        at = self._scalar(
-            "SELECT max(as_of) FROM _imports i WHERE NOT EXISTS (SELECT 1 FROM _import_files f "
-            "WHERE f.import_id = i.import_id) OR EXISTS (SELECT 1 FROM _import_files f "
-            "WHERE f.import_id = i.import_id AND f.table_name <> 'actions')")
-        return pd.Timestamp(at).normalize() if at is not None else pd.Timestamp.today().normalize()
+        """The date the data stands at, from the latest import of events (see
+        :meth:`data_date_source`)."""
+        return self.data_date_source()[0]
+
+    def data_date_source(self) -> tuple[pd.Timestamp, str]:
+        """(data date, where it comes from).
+
+        The latest import that brought events (activities, deals, their history,
+        orders, feedback) decides: its ``as_of`` when it was given one, else the latest
+        event in the data. Imports of reps, targets, stages or the action log alone
+        never move it. Without any, the latest event, else today.
+        """
+        events = ", ".join(f"'{t}'" for t in _EVENT_DATES)
+        latest = self._raw.execute(
+            "SELECT i.import_id, i.as_of FROM _imports i WHERE NOT EXISTS (SELECT 1 FROM "
+            "_import_files f WHERE f.import_id = i.import_id) OR EXISTS (SELECT 1 FROM "
+            f"_import_files f WHERE f.import_id = i.import_id AND f.table_name IN ({events})) "
+            "ORDER BY i.import_id DESC LIMIT 1").fetchone()
+        if latest is not None and latest[1] is not None:
+            return (pd.Timestamp(latest[1]).normalize(),
+                    f"the as-of date of import {latest[0]}")
+        event = latest_event(self._raw)
+        if event is not None:
+            return pd.Timestamp(event).normalize(), "the latest event in the data"
+        return pd.Timestamp.today().normalize(), "today (no events loaded)"
 
     def import_files(self) -> pd.DataFrame:
         return (self._raw.execute("SELECT * FROM _import_files ORDER BY import_id")
@@ -177,7 +213,8 @@ class Workbook:
         strict: raise :class:`DataValidationError` listing every problem instead of
             storing the good rows and recording the rejected ones.
         dayfirst, decimal: override the mapping's reading options.
-        as_of: the date of the opportunity snapshot this import records (today).
+        as_of: the date the data stands at (the data date) and of the opportunity
+            snapshot this import records; default: the latest event in the data.
 
         Rows whose key is already stored replace the stored row, so importing the
         same data twice changes nothing. A failure leaves the workbook unchanged.
@@ -191,7 +228,8 @@ class Workbook:
         options = CoercionOptions(
             dayfirst=mapping.dayfirst if dayfirst is None else bool(dayfirst),
             decimal=mapping.decimal if decimal is None else decimal)
-        snapshot_at = pd.Timestamp(as_of or dt.date.today()).to_pydatetime()
+        as_of = None if as_of is None else check_date(as_of, name="as_of",
+                                                      where="import_data").to_pydatetime()
         started = dt.datetime.now()
         raw = self._raw
         import_id = (self._scalar("SELECT max(import_id) FROM _imports") or 0) + 1
@@ -224,9 +262,10 @@ class Workbook:
                 for item in prepared:
                     steps.set_postfix_str(f"storing {item.schema.name}")
                     results.append(store_table(raw, item, import_id))
-                    if item.schema.name == "opportunities":
-                        self._snapshot(import_id, snapshot_at)
                     steps.update()
+                if "opportunities" in found:  # dated when the data stands, not today
+                    self._snapshot(import_id, as_of or pd.Timestamp(
+                        latest_event(raw) or dt.date.today()).normalize().to_pydatetime())
                 problems = (raw.execute(f"SELECT * FROM {PROBLEMS} "
                                         "ORDER BY table_name, source, row")
                             .df().rename(columns=_PROBLEM_NAMES))
@@ -234,7 +273,7 @@ class Workbook:
                 if strict and len(errors):
                     raise DataValidationError(errors.drop(columns=["severity", "import_id"])
                                               .reset_index(drop=True))
-                self._log(import_id, started, snapshot_at, results)
+                self._log(import_id, started, as_of, results)
                 raw.commit()
             except duckdb.Error as exc:  # a full disk, a lost file: nothing was stored
                 _rollback(raw)
