@@ -27,7 +27,10 @@ def _import(args) -> int:
     if not report.ok:
         print(f"{len(report.rejects):,} problem(s) on rejected rows are stored in the "
               f"workbook: salesanalysis info --workbook {args.workbook}", file=sys.stderr)
-    return 0
+    if report.lost_tables:
+        print(f"salesanalysis import: every row of {', '.join(report.lost_tables)} was "
+              "rejected", file=sys.stderr)
+    return report.exit_code
 
 
 def _demo(args) -> int:

@@ -26,8 +26,10 @@ def test_import_with_rejects_and_info_by_reason(tmp_path, capsys):
     pd.DataFrame({"rep_id": ["R1", "R2"], "name": ["Ana", None]}).to_csv(
         src / "reps.csv", index=False)
     path = str(tmp_path / "wb.duckdb")
-    assert main(["import", str(src), "--workbook", path, "--quiet"]) == 0
-    assert "rejected        1" in capsys.readouterr().out
+    assert main(["import", str(src), "--workbook", path, "--quiet"]) == 3  # some rejected
+    out = capsys.readouterr().out
+    assert "rejected        1" in out
+    assert "reps.csv row 3, name: name is empty but required" in out
     assert main(["info", "--workbook", path]) == 0
     assert "reps.name: missing_value x 1" in capsys.readouterr().out
 
@@ -79,3 +81,14 @@ def test_an_unexpected_error_is_one_message_too(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert "unexpected error: RuntimeError: the disk controller is on fire" in err
     assert "Traceback" not in err
+
+
+def test_import_exit_codes_say_whether_every_row_was_kept(tmp_path, capsys):
+    path = str(tmp_path / "wb.duckdb")
+    good, bad = tmp_path / "reps.csv", tmp_path / "bad" / "reps.csv"
+    good.write_text("rep_id,name\nR1,Ana\n")
+    bad.parent.mkdir()
+    bad.write_text("rep_id,name\nR1,\nR2,\n")
+    assert main(["import", str(good), "--workbook", path, "--quiet"]) == 0
+    assert main(["import", str(bad), "--workbook", path, "--quiet"]) == 1
+    assert "every row of reps was rejected" in capsys.readouterr().err

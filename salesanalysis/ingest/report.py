@@ -24,6 +24,12 @@ def problems_by_reason(problems: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _where(problem) -> str:
+    row = "-" if pd.isna(problem.row) else int(problem.row)
+    value = "" if problem.value is None or pd.isna(problem.value) else f" = {problem.value!r}"
+    return f"{problem.source} row {row}, {problem.column}{value}: {problem.message}"
+
+
 @dataclass
 class ImportReport:
     """The outcome of one import.
@@ -63,6 +69,23 @@ class ImportReport:
         return all(r.rejected == 0 for r in self.results)
 
     @property
+    def lost_tables(self) -> list[str]:
+        """Tables of which rows were read and none was accepted."""
+        return [r.table for r in self.results if r.rows_read and not r.accepted]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every row was accepted, 3 when some were rejected (the rest stored),
+        1 when a table lost every row."""
+        return 1 if self.lost_tables else 0 if self.ok else 3
+
+    def _examples(self, reason, shown: int = 5) -> pd.DataFrame:
+        p = self.problems
+        same = ((p["table"] == reason.table) & (p["column"].fillna("") == (reason.column or ""))
+                & (p["reason"] == reason.reason) & (p["severity"] == reason.severity))
+        return p[same].head(shown)
+
+    @property
     def unused_columns(self) -> dict[str, list[str]]:
         return {r.source: r.unused_columns for r in self.results if r.unused_columns}
 
@@ -78,10 +101,11 @@ class ImportReport:
                          f"flagged {r.flagged:>8,}")
         reasons = self.by_reason()
         if len(reasons):
-            lines.append("  problems by reason:")
+            lines.append("  problems by reason (the first rows of each):")
             for row in reasons.head(15).itertuples():
                 lines.append(f"    {row.table}.{row.column}: {row.reason} ({row.severity}) "
                              f"x {row.problems:,}")
+                lines += [f"      {_where(p)}" for p in self._examples(row).itertuples()]
         for src, cols in self.unused_columns.items():
             lines.append(f"  {src}: columns not used: {', '.join(cols)}")
         for item in self.ignored:
