@@ -107,7 +107,7 @@ def group_members(workbook, dims: list[str]) -> pd.DataFrame | None:
     rep_dims = [d for d in dims if d in _REP_LEVEL]
     if rep_dims:
         reps = workbook.table("reps")
-        sellers = reps.filter(seller_filter(reps)).select(
+        sellers = reps.filter(seller_filter(workbook, reps)).select(
             rep=reps.rep_id, team=reps.team, department=reps.department)
         frames.append(to_pandas(sellers.select(*rep_dims).distinct()))
     for d in (d for d in dims if d in _CUSTOMER_LEVEL):
@@ -115,7 +115,7 @@ def group_members(workbook, dims: list[str]) -> pd.DataFrame | None:
         found = to_pandas(values.as_table().distinct())
         if d == "territory":
             reps = workbook.table("reps")
-            found = pd.concat([found, to_pandas(reps.filter(seller_filter(reps))
+            found = pd.concat([found, to_pandas(reps.filter(seller_filter(workbook, reps))
                                .select(territory=reps.territory).distinct())])
         frames.append(found.dropna().drop_duplicates())
     out = frames[0]

@@ -1,7 +1,8 @@
 """Who sells: the reps table as a frame, the sellers among them and one team's members.
 
-A seller is a rep with a role (inside / field); the KPI layer reports every seller,
-active or not, and the batch runs one review per seller.
+A seller is a rep with a role (inside / field) or anyone who owns an activity or a
+deal, whatever the role says (a CRM export often has none); the KPI layer reports
+every seller, active or not, and the batch runs one review per seller.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ import pandas as pd
 
 from ..errors import UnknownNameError
 from .cache import cached
+from .frames import to_pandas
 
-__all__ = ["reps_frame", "seller_filter", "members", "keep_team", "rep_info", "rep_names"]
+__all__ = ["reps_frame", "seller_filter", "seller_ids", "members", "keep_team", "rep_info", "rep_names"]
 
 
 @cached
@@ -20,9 +22,24 @@ def reps_frame(workbook) -> pd.DataFrame:
     return workbook.to_pandas("reps")
 
 
-def seller_filter(reps):
+def _owner_tables(workbook) -> list:
+    return [workbook.table(t).rep_id for t in ("activities", "opportunities")]
+
+
+def seller_filter(workbook, reps):
     """The Ibis condition that keeps sellers of the ``reps`` table expression."""
-    return reps.role.notnull()
+    condition = reps.role.notnull()
+    for owners in _owner_tables(workbook):
+        condition = condition | reps.rep_id.isin(owners)
+    return condition
+
+
+@cached
+def seller_ids(workbook) -> frozenset:
+    """The rep ids of every seller."""
+    reps = workbook.table("reps")
+    found = to_pandas(reps.filter(seller_filter(workbook, reps)).rep_id)
+    return frozenset(found)
 
 
 def members(workbook, *, team: str | None = None) -> pd.DataFrame:
@@ -33,7 +50,7 @@ def members(workbook, *, team: str | None = None) -> pd.DataFrame:
         if team not in set(teams):
             raise UnknownNameError(f"no team {team!r} in the workbook (teams: {', '.join(teams)})")
         reps = reps[reps["team"] == team]
-    sellers = reps[reps["role"].notna()]  # the pandas form of seller_filter
+    sellers = reps[reps["rep_id"].isin(seller_ids(workbook))]
     return sellers[["rep_id", "name", "team", "department"]].reset_index(drop=True)
 
 
