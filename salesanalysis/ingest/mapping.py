@@ -8,7 +8,7 @@ A mapping is a YAML file (see ``templates/mappings/``)::
     tables:
       activities:            # canonical table
         source: Activities   # file stem, sheet or table name in the source
-        columns:             # source column: canonical column
+        columns:             # source column: canonical column, or a list of them
           Activity ID: activity_id
         values:              # canonical column: {source value: canonical value}
           activity_type: {Phone Call: call}
@@ -47,29 +47,33 @@ def normalize_name(name: object) -> str:
 class TableMapping:
     table: str
     source: str
-    columns: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # header: targets
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     defaults: dict[str, object] = field(default_factory=dict)
     won_stages: tuple[str, ...] = ()  # opportunities: stage values that mean won
     lost_stages: tuple[str, ...] = ()  # and lost, beside the built-in words
 
     def resolve_columns(self, source_columns: list[str]) -> tuple[dict[str, str], list[str]]:
-        """Map source headers to canonical columns.
+        """Map source headers to canonical columns; one header may feed several.
 
-        Returns ``({canonical: source header}, [unused source headers])``.
+        Returns ``({canonical: source header}, [unused source headers])``. A header the
+        mapping names wins over one that merely has a canonical column's name.
         """
         canonical = set(SCHEMAS[self.table].column_names)
         explicit = {normalize_name(k): v for k, v in self.columns.items()}
         found: dict[str, str] = {}
-        unused: list[str] = []
+        used: set[str] = set()
+        for header in source_columns:
+            for target in explicit.get(normalize_name(header), ()):
+                found.setdefault(target, header)
+                used.add(header)
         for header in source_columns:
             key = normalize_name(header)
-            target = explicit.get(key, key if key in canonical else None)
-            if target is None or target in found:
-                unused.append(header)
-            else:
-                found[target] = header
-        return found, unused
+            if header not in used and key not in explicit and key in canonical \
+                    and key not in found:
+                found[key] = header
+                used.add(header)
+        return found, [h for h in source_columns if h not in used]
 
 
 @dataclass(frozen=True)
@@ -91,75 +95,136 @@ class Mapping:
         return None
 
 
-def _fail(where: str, message: str) -> MappingError:
-    return MappingError(f"{where}: {message}")
+class _Keyed(dict):
+    """A YAML mapping that remembers the line of each key."""
+
+    lines: dict
 
 
-def _parse(data: object, where: str) -> Mapping:
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that records the line of every key and every key given twice."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.repeated: list[str] = []
+
+
+def _mapping_with_lines(loader: _Loader, node) -> _Keyed:
+    loader.flatten_mapping(node)
+    out = _Keyed()
+    out.lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if key in out:
+            loader.repeated.append(f"line {line}: {key!r} is given twice (first on line "
+                                   f"{out.lines[key]}); the second would silently win")
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.lines[key] = line
+    return out
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_lines)
+
+
+class _Problems(list):
+    """Every problem of a mapping file, each with its line where the file says it."""
+
+    def add(self, spec, key, message: str) -> None:
+        line = getattr(spec, "lines", {}).get(key)
+        self.append(f"line {line}: {message}" if line else message)
+
+
+def _targets(value) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
+
+
+def _parse_table(table: str, spec, problems: _Problems) -> TableMapping:
+    here = f"tables.{table}"
+    allowed = {"source", "columns", "values", "defaults"} | (
+        {"won_stages", "lost_stages"} if table == "opportunities" else set())
+    for key in sorted(set(spec) - allowed, key=str):
+        problems.add(spec, key, f"{here}: unknown key {key!r}; expected "
+                                f"{', '.join(sorted(allowed))}")
+    names = set(SCHEMAS[table].column_names)
+    columns = spec.get("columns") or {}
+    if not isinstance(columns, dict):
+        problems.add(spec, "columns", f"{here}.columns must map source columns to "
+                                      "canonical columns")
+        columns = {}
+    headers: dict[str, str] = {}
+    for source_col, target in columns.items():
+        for name in _targets(target):
+            if name not in names:
+                problems.add(columns, source_col,
+                             f"{here}.columns: {source_col!r} maps to {name!r}, which is not "
+                             f"a column of {table} ({', '.join(sorted(names))})")
+        loose = normalize_name(source_col)
+        if loose in headers:
+            problems.add(columns, source_col,
+                         f"{here}.columns: {source_col!r} and {headers[loose]!r} name the "
+                         "same source column (case, blanks and hyphens do not count)")
+        headers[loose] = str(source_col)
+    targets = [t for v in columns.values() for t in _targets(v)]
+    for name in sorted({t for t in targets if targets.count(t) > 1}):
+        problems.add(spec, "columns", f"{here}.columns: several source columns map to "
+                                      f"{name!r}")
+    values = spec.get("values") or {}
+    for col, recode in values.items():
+        if col not in names:
+            problems.add(values, col, f"{here}.values: {col!r} is not a column of {table}")
+        elif not isinstance(recode, dict):
+            problems.add(values, col, f"{here}.values.{col} must map source values to "
+                                      "canonical values")
+    defaults = spec.get("defaults") or {}
+    for col in defaults:
+        if col not in names:
+            problems.add(defaults, col, f"{here}.defaults: {col!r} is not a column of {table}")
+    stage_lists = {}
+    for key in ("won_stages", "lost_stages"):
+        listed = spec.get(key) or []
+        if not isinstance(listed, list):
+            problems.add(spec, key, f"{here}.{key} must be a list of stage values")
+            listed = []
+        stage_lists[key] = tuple(str(v) for v in listed)
+    return TableMapping(
+        table=table,
+        source=str(spec.get("source", table)),
+        columns={str(k): _targets(v) for k, v in columns.items()},
+        values={c: {str(k): str(v) for k, v in r.items()} for c, r in values.items()
+                if isinstance(r, dict)},
+        defaults=dict(defaults),
+        **stage_lists,
+    )
+
+
+def _parse(data: object, where: str, repeated: list[str] | None = None) -> Mapping:
+    """The mapping ``data`` says; every problem at once, with its line in the file."""
+    problems = _Problems(repeated or [])
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise _fail(where, "a mapping file must hold a YAML mapping at top level")
-    unknown = set(data) - {"options", "tables", "description", "name"}
-    if unknown:
-        raise _fail(where, f"unknown top-level key(s) {sorted(unknown)}; "
-                           "expected options, tables, description")
+        raise MappingError(f"{where}: a mapping file must hold a YAML mapping at top level")
+    for key in sorted(set(data) - {"options", "tables", "description", "name"}, key=str):
+        problems.add(data, key, f"unknown top-level key {key!r}; expected options, tables, "
+                                "description")
     options = data.get("options") or {}
-    bad_options = set(options) - _OPTION_KEYS
-    if bad_options:
-        raise _fail(where, f"unknown option(s) {sorted(bad_options)}; "
-                           f"expected {sorted(_OPTION_KEYS)}")
+    for key in sorted(set(options) - _OPTION_KEYS, key=str):
+        problems.add(options, key, f"unknown option {key!r}; expected "
+                                   f"{', '.join(sorted(_OPTION_KEYS))}")
     decimal = str(options.get("decimal", "."))
     if decimal not in {".", ","}:
-        raise _fail(where, f"options.decimal must be '.' or ',', got {decimal!r}")
+        problems.add(options, "decimal", f"options.decimal must be '.' or ',', got {decimal!r}")
     tables: dict[str, TableMapping] = {}
-    for table, spec in (data.get("tables") or {}).items():
+    given = data.get("tables") or {}
+    for table, spec in given.items():
         if table not in SCHEMAS:
-            raise _fail(where, f"tables.{table}: unknown table; the canonical tables are "
-                               f"{', '.join(SCHEMAS)}")
-        spec = spec or {}
-        here = f"tables.{table}"
-        allowed = {"source", "columns", "values", "defaults"} | (
-            {"won_stages", "lost_stages"} if table == "opportunities" else set())
-        bad_keys = set(spec) - allowed
-        if bad_keys:
-            raise _fail(where, f"{here}: unknown key(s) {sorted(bad_keys)}; "
-                               f"expected {', '.join(sorted(allowed))}")
-        stage_lists = {}
-        for key in ("won_stages", "lost_stages"):
-            listed = spec.get(key) or []
-            if not isinstance(listed, list):
-                raise _fail(where, f"{here}.{key} must be a list of stage values")
-            stage_lists[key] = tuple(str(v) for v in listed)
-        names = set(SCHEMAS[table].column_names)
-        columns = {str(k): str(v) for k, v in (spec.get("columns") or {}).items()}
-        for source_col, target in columns.items():
-            if target not in names:
-                raise _fail(where, f"{here}.columns: {source_col!r} maps to {target!r}, "
-                                   f"which is not a column of {table} ({', '.join(sorted(names))})")
-        targets = list(columns.values())
-        repeated = sorted({t for t in targets if targets.count(t) > 1})
-        if repeated:
-            raise _fail(where, f"{here}.columns: several source columns map to {repeated}")
-        values = spec.get("values") or {}
-        for col, recode in values.items():
-            if col not in names:
-                raise _fail(where, f"{here}.values: {col!r} is not a column of {table}")
-            if not isinstance(recode, dict):
-                raise _fail(where, f"{here}.values.{col} must map source values to "
-                                   "canonical values")
-        defaults = spec.get("defaults") or {}
-        for col in defaults:
-            if col not in names:
-                raise _fail(where, f"{here}.defaults: {col!r} is not a column of {table}")
-        tables[table] = TableMapping(
-            table=table,
-            source=str(spec.get("source", table)),
-            columns=columns,
-            values={c: {str(k): str(v) for k, v in r.items()} for c, r in values.items()},
-            defaults=dict(defaults),
-            **stage_lists,
-        )
+            problems.add(given, table, f"tables.{table}: unknown table; the canonical tables "
+                                       f"are {', '.join(SCHEMAS)}")
+            continue
+        tables[table] = _parse_table(table, spec or {}, problems)
+    if problems:
+        raise MappingError(f"{where}: {len(problems)} problem(s):\n  " + "\n  ".join(problems))
     return Mapping(tables=tables, dayfirst=bool(options.get("dayfirst", False)),
                    decimal=decimal, path=None if where == "mapping" else where)
 
@@ -173,8 +238,11 @@ def load_mapping(mapping: str | Path | dict | Mapping | None = None) -> Mapping:
     path = Path(mapping)
     if not path.is_file():
         raise MappingError(f"mapping file not found: {path}")
+    loader = _Loader(path.read_text(encoding="utf-8"))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = loader.get_single_data()
     except yaml.YAMLError as exc:
         raise MappingError(f"{path}: not valid YAML: {exc}") from None
-    return _parse(data, str(path))
+    finally:
+        loader.dispose()
+    return _parse(data, str(path), loader.repeated)

@@ -82,7 +82,7 @@ def test_a_closed_deal_without_any_close_date_is_flagged(workbook):
 
 
 @pytest.mark.parametrize("spec,message", [
-    ("tables:\n  reps:\n    won_stages: [x]\n", "unknown key(s) ['won_stages']"),
+    ("tables:\n  reps:\n    won_stages: [x]\n", "line 3: tables.reps: unknown key 'won_stages'"),
     ("tables:\n  opportunities:\n    won_stages: Won\n", "won_stages must be a list"),
 ])
 def test_stage_lists_in_a_mapping_are_checked(workbook, tmp_path, spec, message):
