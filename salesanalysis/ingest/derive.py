@@ -17,6 +17,10 @@ an export writes). What cannot be resolved is flagged, never silently settled:
 - ``outcome_contradicts_stage``: the source's outcome says open (or won) where the
   stage says won or lost (or the other way);
 - ``closed_without_date``: a won or lost deal with neither ``closed_at`` nor a close date.
+
+Reps are matched by name loosely (``mike chan`` is ``Mike Chan``, flagged
+``name_spelling``); until a reps table is imported, the reps that deals and
+activities name are added, their name as their id.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ import unicodedata
 
 from .coerce import ident, literal
 
-__all__ = ["WON_STAGES", "LOST_STAGES", "stage_words", "derive_opportunities"]
+__all__ = ["WON_STAGES", "LOST_STAGES", "stage_words", "loose", "derive_opportunities",
+           "derive_reps"]
 
 WON_STAGES = ("won", "closed won", "closedwon", "deal won", "win", "gewonnen", "gagne",
               "gagné", "ganado", "ganada", "vinto", "vinta", "ganho", "gewonnen auftrag",
@@ -87,3 +92,32 @@ def derive_opportunities(con, typed_table: str, *, derive_outcome: bool, won=(),
              'a ' || outcome || ' deal without a close date: it counts in no period'
              AS message
              FROM {t} WHERE _mask = 0 AND outcome IN ('won', 'lost') AND closed_at IS NULL""")
+
+
+def loose(expr: str) -> str:
+    """SQL: a name compared loosely: case and repeated or surrounding blanks ignored."""
+    return f"lower(regexp_replace(trim({expr}), '\\s+', ' ', 'g'))"
+
+
+def derive_reps(con, typed_table: str, *, add: bool, import_id: int, flag) -> None:
+    """Match the table's ``rep_id`` loosely to the reps, and, with ``add`` (no reps table
+    was ever imported), add each rep it names, spelt as most of its rows spell it."""
+    t = ident(typed_table)
+    if add:
+        con.execute(f"""
+            INSERT INTO reps (rep_id, name, _import_id)
+            SELECT arg_max(rep_id, rank), arg_max(rep_id, rank), {import_id} FROM (
+                -- the spelling most rows use; on a tie the one written first
+                SELECT rep_id, {loose('rep_id')} AS k,
+                       count(*) * 1e12 - min(_row) AS rank FROM {t}
+                WHERE rep_id IS NOT NULL GROUP BY ALL)
+            WHERE k NOT IN (SELECT {loose('rep_id')} FROM reps)
+            GROUP BY k""")
+    spelt = (f"(SELECT r.rep_id FROM reps r WHERE {loose('r.rep_id')} = {loose(f'{t}.rep_id')}"
+             " LIMIT 1)")
+    unmatched = f"{t}.rep_id NOT IN (SELECT rep_id FROM reps)"
+    flag(f"""SELECT _row AS row, 'rep_id' AS column_name, rep_id AS value,
+             'name_spelling' AS reason, 'read as rep ' || {literal("'")} || {spelt} ||
+             {literal("'")} || ', which it matches but for case and blanks' AS message
+             FROM {t} WHERE _mask = 0 AND {unmatched} AND {spelt} IS NOT NULL""")
+    con.execute(f"UPDATE {t} SET rep_id = {spelt} WHERE {unmatched} AND {spelt} IS NOT NULL")

@@ -14,6 +14,9 @@ A mapping is a YAML file (see ``templates/mappings/``)::
           activity_type: {Phone Call: call}
         defaults:            # canonical column: value used when the source has none
           status: done
+        units:               # canonical column: the unit the source writes it in
+          duration_s: minutes  # seconds, minutes, hours; amounts: cents, thousands
+        generate_ids: true   # no activity_id in the source: one is made from the row
       opportunities:
         won_stages: [Signed]  # stage values that mean won or lost, beside the built-in
         lost_stages: [Gone]   # words (see salesanalysis.ingest.derive)
@@ -33,9 +36,12 @@ import yaml
 from ..errors import MappingError
 from ..schema import SCHEMAS
 
-__all__ = ["Mapping", "TableMapping", "load_mapping", "normalize_name"]
+__all__ = ["Mapping", "TableMapping", "UNIT_FACTORS", "load_mapping", "normalize_name"]
 
 _OPTION_KEYS = {"dayfirst", "decimal"}
+# what a source value is multiplied by to be in the canonical unit (seconds, currency)
+UNIT_FACTORS = {"seconds": 1, "minutes": 60, "hours": 3600, "cents": 0.01,
+                "thousands": 1000}
 
 
 def normalize_name(name: object) -> str:
@@ -50,6 +56,8 @@ class TableMapping:
     columns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # header: targets
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     defaults: dict[str, object] = field(default_factory=dict)
+    generate_ids: bool = False  # a key the source lacks is made from the row's values
+    units: dict[str, str] = field(default_factory=dict)  # canonical column: unit in source
     won_stages: tuple[str, ...] = ()  # opportunities: stage values that mean won
     lost_stages: tuple[str, ...] = ()  # and lost, beside the built-in words
 
@@ -141,7 +149,7 @@ def _targets(value) -> tuple[str, ...]:
 
 def _parse_table(table: str, spec, problems: _Problems) -> TableMapping:
     here = f"tables.{table}"
-    allowed = {"source", "columns", "values", "defaults"} | (
+    allowed = {"source", "columns", "values", "defaults", "generate_ids", "units"} | (
         {"won_stages", "lost_stages"} if table == "opportunities" else set())
     for key in sorted(set(spec) - allowed, key=str):
         problems.add(spec, key, f"{here}: unknown key {key!r}; expected "
@@ -180,6 +188,20 @@ def _parse_table(table: str, spec, problems: _Problems) -> TableMapping:
     for col in defaults:
         if col not in names:
             problems.add(defaults, col, f"{here}.defaults: {col!r} is not a column of {table}")
+    units = spec.get("units") or {}
+    for col, unit in units.items():
+        if col not in names:
+            problems.add(units, col, f"{here}.units: {col!r} is not a column of {table}")
+        elif unit not in UNIT_FACTORS:
+            problems.add(units, col, f"{here}.units.{col}: unknown unit {unit!r}; expected "
+                                     f"{', '.join(UNIT_FACTORS)}")
+    generate = spec.get("generate_ids", False)
+    key = SCHEMAS[table].key
+    if generate not in (True, False):
+        problems.add(spec, "generate_ids", f"{here}.generate_ids must be true or false")
+    elif generate and len(key) != 1:
+        problems.add(spec, "generate_ids", f"{here}.generate_ids: {table} is keyed by "
+                                           f"{', '.join(key)}, which cannot be generated")
     stage_lists = {}
     for key in ("won_stages", "lost_stages"):
         listed = spec.get(key) or []
@@ -194,6 +216,8 @@ def _parse_table(table: str, spec, problems: _Problems) -> TableMapping:
         values={c: {str(k): str(v) for k, v in r.items()} for c, r in values.items()
                 if isinstance(r, dict)},
         defaults=dict(defaults),
+        generate_ids=generate is True,
+        units={str(c): str(u) for c, u in units.items()},
         **stage_lists,
     )
 

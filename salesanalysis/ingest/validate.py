@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..errors import MappingError
-from .derive import derive_opportunities
+from .derive import derive_opportunities, derive_reps
 from .coerce import CoercionOptions, clean_text, ident, literal, parse, source_text, typed
-from .mapping import TableMapping
+from .mapping import UNIT_FACTORS, TableMapping
 from ..schema import Column, TableSchema
 from .sources import STAGE, SourceTable, stage_columns
 
@@ -134,19 +134,33 @@ def _typed_select(schema, found, stage_types, tmap, options, rules, row,
     """Three layers: clean each source text once, read the values, then the rule mask."""
     clean = [f"{row} AS _row"]
     values = []
+    if tmap.generate_ids and schema.key[0] not in found:
+        # the same row gives the same id, so importing it again changes nothing
+        texts = ", ".join(f"coalesce(CAST({ident(c)} AS VARCHAR), '')"
+                          for c in sorted(set(found.values()))) or "''"
+        clean.append(f"md5(concat_ws(chr(31), {texts})) AS __generated_id")
     for col in schema.columns:
         name = ident(col.name)
         raw = ident("__raw_" + col.name)
         if col.name not in found:
-            values.append(f"CAST({_default(col, tmap, options)} AS {col.sql_type}) AS {name}")
+            value = (f"'{schema.name[0].upper()}-' || substr(__generated_id, 1, 12)"
+                     if tmap.generate_ids and col.name == schema.key[0]
+                     else _default(col, tmap, options))
+            values.append(f"CAST({value} AS {col.sql_type}) AS {name}")
             continue
         source, source_type = ident(found[col.name]), stage_types[found[col.name]]
+        factor = UNIT_FACTORS[tmap.units[col.name]] if col.name in tmap.units else None
         if col.name not in text_columns:
-            clean.append(f"{typed(col, source, source_type)} AS {name}")
+            typed_value = typed(col, source, source_type)
+            if factor is not None:
+                typed_value = f"CAST({typed_value} * {factor!r} AS {col.sql_type})"
+            clean.append(f"{typed_value} AS {name}")
             values.append(name)
             continue
         clean.append(f"{source_text(source, source_type)} AS {raw}")
         value = parse(col, raw, tmap.values.get(col.name, {}), options)
+        if factor is not None:
+            value = f"({value} * {factor!r})"
         if tmap.defaults.get(col.name, col.default) is not None:
             value = (f"CASE WHEN {raw} IS NULL THEN {_default(col, tmap, options)} "
                      f"ELSE {value} END")
@@ -300,8 +314,9 @@ def prepare_table(con, src: SourceTable, schema: TableSchema, tmap: TableMapping
     found = {canonical: columns[header][0] for canonical, header in headers.items()}
     stage_types = dict(columns.values())
     result.rows_read = con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()[0]
+    generated = {schema.key[0]} if tmap.generate_ids else set()
     missing = [c.name for c in schema.columns
-               if c.required and c.name not in found
+               if c.required and c.name not in found and c.name not in generated
                and tmap.defaults.get(c.name, c.default) is None]
     if missing:
         _record(con, result, import_id, "error", f"""
@@ -324,7 +339,8 @@ def prepare_table(con, src: SourceTable, schema: TableSchema, tmap: TableMapping
     return PreparedTable(result, schema, typed_table, tmap, frozenset(found))
 
 
-def store_table(con, prepared: PreparedTable, import_id: int) -> TableResult:
+def store_table(con, prepared: PreparedTable, import_id: int, *,
+                add_reps: bool = False) -> TableResult:
     """Check references against the workbook, then store the accepted rows.
 
     Runs inside the import's transaction, in table order, so that a row may
@@ -333,12 +349,14 @@ def store_table(con, prepared: PreparedTable, import_id: int) -> TableResult:
     result, schema, typed_table = prepared.result, prepared.schema, prepared.typed
     if typed_table is None:
         return result
+    flag = lambda select: _record(con, result, import_id, "warning", select)  # noqa: E731
+    if "rep_id" in prepared.found and schema.name not in ("reps", "actions"):
+        derive_reps(con, typed_table, add=add_reps, import_id=import_id, flag=flag)
     _reference_problems(con, schema, result, import_id, typed_table, strict=True)
     if schema.name == "opportunities" and "stage" in prepared.found:
         derive_opportunities(con, typed_table, derive_outcome="outcome" not in prepared.found,
                              won=prepared.mapping.won_stages, lost=prepared.mapping.lost_stages,
-                             flag=lambda select: _record(con, result, import_id, "warning",
-                                                         select))
+                             flag=flag)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {_BAD} AS
         SELECT DISTINCT row AS _row FROM {PROBLEMS}
         WHERE severity = 'error' AND import_id = {import_id}

@@ -256,12 +256,15 @@ class Workbook:
                 steps.update()
             if unreadable:
                 raise SourceError("\n".join(unreadable))
+            # until a reps table is imported, deals and activities bring their reps
+            add_reps = "reps" not in found and not self._scalar(
+                "SELECT count(*) FROM _import_files WHERE table_name = 'reps'")
             raw.begin()
             try:
                 results = []
                 for item in prepared:
                     steps.set_postfix_str(f"storing {item.schema.name}")
-                    results.append(store_table(raw, item, import_id))
+                    results.append(store_table(raw, item, import_id, add_reps=add_reps))
                     steps.update()
                 if "opportunities" in found:  # dated when the data stands, not today
                     self._snapshot(import_id, as_of or pd.Timestamp(
@@ -273,7 +276,8 @@ class Workbook:
                 if strict and len(errors):
                     raise DataValidationError(errors.drop(columns=["severity", "import_id"])
                                               .reset_index(drop=True))
-                self._log(import_id, started, as_of, results)
+                self._log(import_id, started, as_of, results,
+                          also=["reps"] if add_reps else [])
                 raw.commit()
             except duckdb.Error as exc:  # a full disk, a lost file: nothing was stored
                 _rollback(raw)
@@ -303,9 +307,9 @@ class Workbook:
             "expected_close, 'snapshot', ? FROM opportunities WHERE _import_id = ?",
             [at, import_id, import_id])
 
-    def _log(self, import_id, started, as_of, results) -> None:
+    def _log(self, import_id, started, as_of, results, also=()) -> None:
         raw = self._raw
-        changed = {r.table for r in results}
+        changed = {r.table for r in results} | set(also)
         if "opportunities" in changed:
             changed.add("opportunity_history")  # the snapshot
         for table in changed:

@@ -1,0 +1,84 @@
+"""A small company's two spreadsheets (deals and calls, names as ids, minutes) go in with
+a mapping: ids are made from the rows, reps from the names, durations in seconds."""
+
+import pandas as pd
+import pytest
+
+import salesanalysis as sa
+from builders import problems_of
+from salesanalysis import kpi
+
+MAPPING = """
+tables:
+  opportunities:
+    source: deals
+    generate_ids: true
+    columns: {Date: created_at, Salesperson: rep_id, Customer: customer_id, Stage: stage,
+              Amount: amount, Closed date: closed_at}
+  activities:
+    source: calls
+    generate_ids: true
+    defaults: {activity_type: call}
+    units: {duration_s: minutes}
+    columns: {Date: occurred_at, Salesperson: rep_id, Customer: customer_id,
+              Duration in minutes: duration_s}
+"""
+
+
+@pytest.fixture
+def spreadsheets(tmp_path):
+    (tmp_path / "map.yaml").write_text(MAPPING)
+    (tmp_path / "deals.csv").write_text(
+        "Date,Salesperson,Customer,Stage,Amount,Closed date\n"
+        "2025-01-10,Tom Baker,Acme,Won,1200,2025-02-01\n"
+        "2025-01-12,Ann Lee,Beta,Lost,500,2025-02-03\n"
+        "2025-02-01,tom baker ,Gamma,Won,800,2025-02-20\n"
+        "2025-02-02,Ann Lee,Delta,Proposal,300,\n")
+    (tmp_path / "calls.csv").write_text(
+        "Date,Salesperson,Customer,Duration in minutes\n"
+        "2025-02-05,Tom Baker,Acme,12\n2025-02-06,Ann Lee,Beta,3.5\n")
+    return tmp_path
+
+
+def test_two_spreadsheets_import_with_generated_ids_and_reps_from_names(workbook,
+                                                                       spreadsheets):
+    report = workbook.import_data(spreadsheets, mapping=spreadsheets / "map.yaml")
+    assert [(r.table, r.rows_read, r.accepted) for r in report.results] == [
+        ("opportunities", 4, 4), ("activities", 2, 2)]
+    assert sorted(workbook.to_pandas("reps")["rep_id"]) == ["Ann Lee", "Tom Baker"]
+    assert report.flags[["row", "reason", "value"]].values.tolist() == [
+        [4, "name_spelling", "tom baker"]]
+    calls = workbook.to_pandas("activities").set_index("rep_id")["duration_s"]
+    assert calls.to_dict() == {"Tom Baker": 720.0, "Ann Lee": 210.0}
+    # February: Tom won 800 (the misspelt row counts for him); Ann lost one in February
+    feb = kpi.compute(workbook, ["revenue", "deals_won", "deals_lost"], by="rep",
+                      start="2025-02-01", end="2025-02-28").set_index("rep")
+    assert feb.loc["Tom Baker", ["revenue", "deals_won"]].tolist() == [2000.0, 2]
+    assert feb.loc["Ann Lee", ["revenue", "deals_lost"]].tolist() == [0.0, 1]
+
+
+def test_importing_the_same_spreadsheets_again_changes_nothing(workbook, spreadsheets):
+    for _ in range(2):
+        workbook.import_data(spreadsheets, mapping=spreadsheets / "map.yaml")
+    assert len(workbook.to_pandas("opportunities")) == 4
+    assert len(workbook.to_pandas("activities")) == 2
+    ids = workbook.to_pandas("opportunities")["opportunity_id"]
+    assert ids.str.match(r"^O-[0-9a-f]{12}$").all()
+
+
+def test_once_reps_are_imported_an_unknown_name_is_rejected(workbook, spreadsheets):
+    workbook.import_data({"reps": pd.DataFrame({"rep_id": ["Tom Baker"], "name": ["Tom"]})})
+    report = workbook.import_data(spreadsheets, mapping=spreadsheets / "map.yaml")
+    assert (3, "rep_id", "unknown_reference") in problems_of(report, "opportunities")
+    assert sorted(workbook.to_pandas("reps")["rep_id"]) == ["Tom Baker"]
+
+
+@pytest.mark.parametrize("spec,message", [
+    ("tables:\n  activities:\n    units: {duration_s: fortnights}\n", "unknown unit"),
+    ("tables:\n  targets:\n    generate_ids: true\n", "cannot be generated"),
+])
+def test_units_and_generated_ids_are_checked(workbook, tmp_path, spec, message):
+    (tmp_path / "map.yaml").write_text(spec)
+    with pytest.raises(sa.MappingError, match=message):
+        workbook.import_data({"reps": pd.DataFrame({"rep_id": ["R1"], "name": ["a"]})},
+                             mapping=tmp_path / "map.yaml")
