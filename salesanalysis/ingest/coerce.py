@@ -110,9 +110,24 @@ def _number(text: str, options: CoercionOptions) -> str:
     return parsed
 
 
+def _has_offset(text: str) -> str:
+    """SQL: the text ends in a time zone (Z, UTC, +01:00, -0500): cheap tests first."""
+    return (f"(length({text}) > 16 AND (right({text}, 1) = 'Z' OR right({text}, 3) = 'UTC' "
+            f"OR substr({text}, -6, 1) IN ('+', '-') OR substr({text}, -5, 1) IN ('+', '-')))")
+
+
 def _timestamp(text: str, options: CoercionOptions) -> str:
+    """Dates and times as exports write them: ISO with or without ``T``, 0 to 6
+    decimals, unpadded hours; a time zone (``Z``, ``UTC``, ``+0000``, ``-05:00``) is
+    converted to UTC (the connection's time zone), not dropped; epoch milliseconds;
+    then the day-first or month-first forms of ``options``."""
     formats = "[" + ", ".join(literal(f) for f in options.date_formats()) + "]"
-    return f"COALESCE(TRY_CAST({text} AS TIMESTAMP), try_strptime({text}, {formats}))"
+    zoned = f"timezone('UTC', TRY_CAST({text} AS TIMESTAMPTZ))"
+    epoch_ms = (f"(CASE WHEN regexp_full_match({text}, '1?[0-9]{{12}}') "
+                f"THEN make_timestamp(CAST({text} AS BIGINT) * 1000) END)")
+    return (f"COALESCE(CASE WHEN {_has_offset(text)} THEN {zoned} "
+            f"ELSE TRY_CAST({text} AS TIMESTAMP) END, try_strptime({text}, {formats}), "
+            f"{epoch_ms})")
 
 
 def _bool(text: str) -> str:

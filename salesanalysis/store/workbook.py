@@ -450,6 +450,8 @@ def open_workbook(path: str | Path = ":memory:", *, read_only: bool = False) -> 
                             ) from None
     # a long query in a batch worker or a notebook must not draw its own progress bar
     backend.con.execute("SET enable_progress_bar = false")
+    # times with an offset are stored in UTC, whatever the machine's zone
+    backend.con.execute("SET TimeZone = 'UTC'")
     if read_only:
         tables = set(backend.list_tables())
         missing = set(REQUIRED_TABLES) | {"_imports"}

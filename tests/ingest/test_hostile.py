@@ -106,3 +106,22 @@ def test_a_table_typo_is_refused_and_changes_nothing(workbook, tmp_path):
     with pytest.raises(sa.InvalidArgumentError, match="'table' parameter.*got 'rep'"):
         workbook.import_data(source, table="rep")
     assert workbook.imports().empty
+
+
+@pytest.mark.parametrize("text,stored", [
+    ("2024-01-05T10:00:00Z", "2024-01-05 10:00:00"),
+    ("2024-01-05T10:00:00+0000", "2024-01-05 10:00:00"),
+    ("2024-01-05T10:00:00.123+00:00", "2024-01-05 10:00:00.123"),
+    ("2024-01-05T10:00:00.123456-05:00", "2024-01-05 15:00:00.123456"),
+    ("2024-01-05T23:30:00+14:00", "2024-01-05 09:30:00"),
+    ("2024-01-05 9:05:00", "2024-01-05 09:05:00"),
+    ("2024-01-05 10:00:00 UTC", "2024-01-05 10:00:00"),
+    ("1704448800000", "2024-01-05 10:00:00"),
+    ("2024-01-05", "2024-01-05 00:00:00"),
+])
+def test_dates_as_exports_write_them(workbook, reps, text, stored):
+    calls = pd.DataFrame({"activity_id": ["A1", "A2"], "rep_id": "R1", "activity_type": "call",
+                          "occurred_at": [text, ""]})
+    report = workbook.import_data({"reps": reps, "activities": calls})
+    assert problems_of(report, "activities") == [(2, "occurred_at", "missing_value")]
+    assert workbook.to_pandas("activities")["occurred_at"].tolist() == [pd.Timestamp(stored)]

@@ -1,5 +1,6 @@
 """A small company's two spreadsheets (deals and calls, names as ids, minutes) go in with
-a mapping: ids are made from the rows, reps from the names, durations in seconds."""
+the shipped spreadsheet mapping: ids are made from the rows, reps from the names,
+durations in seconds."""
 
 import pandas as pd
 import pytest
@@ -7,27 +8,13 @@ import pytest
 import salesanalysis as sa
 from builders import problems_of
 from salesanalysis import kpi
+from salesanalysis.layout import TEMPLATES
 
-MAPPING = """
-tables:
-  opportunities:
-    source: deals
-    generate_ids: true
-    columns: {Date: created_at, Salesperson: rep_id, Customer: customer_id, Stage: stage,
-              Amount: amount, Closed date: closed_at}
-  activities:
-    source: calls
-    generate_ids: true
-    defaults: {activity_type: call}
-    units: {duration_s: minutes}
-    columns: {Date: occurred_at, Salesperson: rep_id, Customer: customer_id,
-              Duration in minutes: duration_s}
-"""
+MAPPING = TEMPLATES / "mappings" / "spreadsheet.yaml"  # the shipped one
 
 
 @pytest.fixture
 def spreadsheets(tmp_path):
-    (tmp_path / "map.yaml").write_text(MAPPING)
     (tmp_path / "deals.csv").write_text(
         "Date,Salesperson,Customer,Stage,Amount,Closed date\n"
         "2025-01-10,Tom Baker,Acme,Won,1200,2025-02-01\n"
@@ -42,7 +29,7 @@ def spreadsheets(tmp_path):
 
 def test_two_spreadsheets_import_with_generated_ids_and_reps_from_names(workbook,
                                                                        spreadsheets):
-    report = workbook.import_data(spreadsheets, mapping=spreadsheets / "map.yaml")
+    report = workbook.import_data(spreadsheets, mapping=MAPPING)
     assert [(r.table, r.rows_read, r.accepted) for r in report.results] == [
         ("opportunities", 4, 4), ("activities", 2, 2)]
     assert sorted(workbook.to_pandas("reps")["rep_id"]) == ["Ann Lee", "Tom Baker"]
@@ -59,7 +46,7 @@ def test_two_spreadsheets_import_with_generated_ids_and_reps_from_names(workbook
 
 def test_importing_the_same_spreadsheets_again_changes_nothing(workbook, spreadsheets):
     for _ in range(2):
-        workbook.import_data(spreadsheets, mapping=spreadsheets / "map.yaml")
+        workbook.import_data(spreadsheets, mapping=MAPPING)
     assert len(workbook.to_pandas("opportunities")) == 4
     assert len(workbook.to_pandas("activities")) == 2
     ids = workbook.to_pandas("opportunities")["opportunity_id"]
@@ -68,7 +55,7 @@ def test_importing_the_same_spreadsheets_again_changes_nothing(workbook, spreads
 
 def test_once_reps_are_imported_an_unknown_name_is_rejected(workbook, spreadsheets):
     workbook.import_data({"reps": pd.DataFrame({"rep_id": ["Tom Baker"], "name": ["Tom"]})})
-    report = workbook.import_data(spreadsheets, mapping=spreadsheets / "map.yaml")
+    report = workbook.import_data(spreadsheets, mapping=MAPPING)
     assert (3, "rep_id", "unknown_reference") in problems_of(report, "opportunities")
     assert sorted(workbook.to_pandas("reps")["rep_id"]) == ["Tom Baker"]
 
