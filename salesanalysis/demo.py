@@ -36,6 +36,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .errors import InvalidArgumentError
+
 __all__ = ["generate", "planted", "export_date", "write_tables", "MIN_REPS", "STAGES"]
 
 MIN_REPS = 12
@@ -99,7 +101,7 @@ def write_tables(tables: dict[str, pd.DataFrame], folder, *, format: str = "csv"
     from pathlib import Path
 
     if format not in ("csv", "parquet"):
-        raise ValueError(f"format must be 'csv' or 'parquet', got {format!r}")
+        raise InvalidArgumentError(f"format must be 'csv' or 'parquet', got {format!r}")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -178,14 +180,14 @@ def generate(*, reps: int = 24, weeks: int = 104, seed: int = 0, start: str = "2
     few activities are planned after it. Same arguments, same tables.
     """
     if reps < MIN_REPS:
-        raise ValueError(f"reps must be at least {MIN_REPS} (the planted patterns need them), "
+        raise InvalidArgumentError(f"reps must be at least {MIN_REPS} (the planted patterns need them), "
                          f"got {reps}")
     if weeks < 30:
-        raise ValueError(f"weeks must be at least 30 (two quarters and some), got {weeks}")
+        raise InvalidArgumentError(f"weeks must be at least 30 (two quarters and some), got {weeks}")
     rng = np.random.default_rng(seed)
     start_ts = pd.Timestamp(start)
     if start_ts.day_of_week != 0:
-        raise ValueError(f"start must be a Monday, got {start_ts.date()} ({start_ts.day_name()})")
+        raise InvalidArgumentError(f"start must be a Monday, got {start_ts.date()} ({start_ts.day_name()})")
     data_date = export_date(start, weeks)
     week_starts = pd.date_range(start_ts, periods=weeks, freq="7D")
     week_np = week_starts.values.astype("datetime64[us]")

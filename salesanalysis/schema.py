@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .errors import UnknownNameError
+
 __all__ = ["Column", "RowCheck", "TableSchema", "SCHEMAS", "TABLE_ORDER", "schema_for"]
 
 # Types a column may have; the SQL type each one is stored as.
@@ -319,6 +321,6 @@ def schema_for(table: str) -> TableSchema:
     try:
         return SCHEMAS[table]
     except KeyError:
-        raise KeyError(
+        raise UnknownNameError(
             f"unknown table {table!r}; the canonical tables are: {', '.join(TABLE_ORDER)}"
         ) from None

@@ -26,7 +26,7 @@ import pandas as pd
 
 from . import findings as findings_module
 from .. import kpi
-from ..errors import InvalidArgumentError, SourceError
+from ..errors import InvalidArgumentError, SourceError, UnknownNameError
 from ..ingest.excel_files import sheet_names
 from ..ingest.mapping import Mapping, TableMapping, normalize_name
 from ..layout import safe_name
@@ -85,7 +85,7 @@ def agree(workbook, *, rep: str, period: str, rules=None, only=None) -> pd.DataF
     if only is not None:
         unknown = sorted(set(only) - set(found["rule"]))
         if unknown:
-            raise ValueError(f"no finding {', '.join(unknown)} for {rep} in {period}; the "
+            raise InvalidArgumentError(f"no finding {', '.join(unknown)} for {rep} in {period}; the "
                              f"findings are: {', '.join(found['rule']) or 'none'}")
         found = found[found["rule"].isin(only)]
     rows = from_findings(workbook, found)
@@ -105,7 +105,7 @@ def add(workbook, *, rep: str, text: str, period: str | None = None, kpi_name: s
         check_text(name, value)
     known = set(REGISTRY) | set(findings_module.SPECIAL)
     if kpi_name is not None and kpi_name not in known:
-        raise ValueError(f"kpi must be a KPI name (salesanalysis.kpi.kpis()) or one of "
+        raise InvalidArgumentError(f"kpi must be a KPI name (salesanalysis.kpi.kpis()) or one of "
                          f"{', '.join(findings_module.SPECIAL)}; got {kpi_name!r}")
     existing = set(log(workbook)["action_id"])
     n = 1  # the rep's own numbering: R004-A0001, R004-A0002 ...
@@ -138,7 +138,7 @@ def log(workbook, *, rep: str | None = None, status: str | None = None) -> pd.Da
 
 def _check_status(status):
     if status not in ACTION_STATUSES:
-        raise ValueError(f"status must be one of {', '.join(ACTION_STATUSES)}; got {status!r}")
+        raise InvalidArgumentError(f"status must be one of {', '.join(ACTION_STATUSES)}; got {status!r}")
 
 
 def set_status(workbook, action_ids, status: str, *, notes: str | None = None) -> pd.DataFrame:
@@ -149,7 +149,7 @@ def set_status(workbook, action_ids, status: str, *, notes: str | None = None) -
     current = log(workbook)
     unknown = sorted(set(ids) - set(current["action_id"]))
     if unknown:
-        raise KeyError(f"no action {', '.join(unknown)} in the log")
+        raise UnknownNameError(f"no action {', '.join(unknown)} in the log")
     rows = current[current["action_id"].isin(ids)].copy()
     rows["status"], rows["reviewed_at"] = status, _today(workbook)
     if notes is not None:
@@ -172,7 +172,7 @@ def export(workbook, path, *, rep: str | None = None) -> Path:
     if path.suffix.lower() == ".xlsx":
         return write_xlsx(path, {SHEET: frame})
     if path.suffix.lower() != ".csv":
-        raise ValueError(f"export the action log to a .csv or .xlsx file, not {path.name!r}")
+        raise InvalidArgumentError(f"export the action log to a .csv or .xlsx file, not {path.name!r}")
     guarded = _map_text(_map_text(frame, printable), _guard)
     return _write_whole(path, lambda part: guarded.to_csv(part, index=False))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
-from ..errors import MissingDataError
+from ..errors import InvalidArgumentError, MissingDataError
 from ..store.roster import seller_filter
 from .facts import FACTS, MEASURES
 from ..checks import check_dates, check_dimensions, check_grain
@@ -40,7 +40,7 @@ def with_dims(workbook, t: ibis.Table, dims: list[str], fact=None) -> ibis.Table
     """``t`` with one column per dimension in ``dims``, named after it."""
     for d in dims:
         if d in ("source", "activity_type") and fact is not None and d not in fact.dims:
-            raise ValueError(f"by={d!r} does not apply to {fact.doc} (the {fact.name} fact); "
+            raise InvalidArgumentError(f"by={d!r} does not apply to {fact.doc} (the {fact.name} fact); "
                              f"it applies to {_facts_with(d)}")
     cols = {}
     if set(dims) & {"team", "department", "territory"}:
@@ -208,7 +208,7 @@ def compute(workbook, names, *, by="rep", period=None, start=None, end=None,
     kpis = [get(n) for n in names]
     own = [k.name for k in kpis if not set(_parts(k)) <= set(MEASURES)]
     if own:
-        raise ValueError(f"{', '.join(own)} has a function of its own "
+        raise InvalidArgumentError(f"{', '.join(own)} has a function of its own "
                          f"(kpi.{own[0]}(...)); compute() combines the KPIs built from measures")
     ensure_loaded(workbook, names, dims)
     measures = list(dict.fromkeys(m for k in kpis for m in _parts(k)))

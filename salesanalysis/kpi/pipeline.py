@@ -14,6 +14,7 @@ from .periods import period_starts, shift_period
 from ..store.workbook import data_date
 from .registry import KPI, register
 from ..store.frames import to_pandas
+from ..errors import InvalidArgumentError
 
 __all__ = ["data_date", "as_of_date", "state_at", "open_pipeline", "stalled_deals",
            "stalled_summary", "slipped_deals", "pipeline_waterfall", "stage_conversion",
@@ -282,7 +283,7 @@ def pipeline_waterfall(workbook, *, start, end, by=None, due_start=None, due_end
     """
     dims, d1, d2 = arguments(by, None, start, end, where="pipeline_waterfall")
     if d1 is None or d2 is None:
-        raise ValueError("pipeline_waterfall needs both start and end dates")
+        raise InvalidArgumentError("pipeline_waterfall needs both start and end dates")
     ensure_loaded(workbook, ["open_pipeline"], dims)
     if due_start is None or due_end is None:
         q = period_starts(d2, d2, "quarter")[0]

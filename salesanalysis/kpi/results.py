@@ -16,6 +16,7 @@ from .periods import (AGAINST, baseline_start, period_bounds, period_label, peri
 from .pipeline import as_of_date, data_date, state_at
 from .registry import KPI, get, missing, register
 from ..store.frames import to_pandas
+from ..errors import InvalidArgumentError
 
 __all__ = ["targets", "attainment", "coverage", "growth", "period_to_date", "order_book",
            "open_complaints", "forecast_deviation", "lost_reasons", "prospecting_consistency"]
@@ -56,7 +57,7 @@ def targets(workbook, *, metric: str, by="rep", labels) -> pd.DataFrame:
     (a quarter: its months, else its weeks). Missing (NaN) where none is set."""
     dims, _, _ = arguments(by, None, None, None, where="targets")
     if len(dims) != 1 or dims[0] not in _TARGET_LEVELS:
-        raise ValueError(f"targets are set per one of {', '.join(_TARGET_LEVELS)}; got by={by!r}")
+        raise InvalidArgumentError(f"targets are set per one of {', '.join(_TARGET_LEVELS)}; got by={by!r}")
     level = dims[0]
     t = workbook.table("targets")
     t = to_pandas(t.filter((t.metric == metric) & (t.scope_level == level)).select(
@@ -96,10 +97,10 @@ def attainment(workbook, *, metric: str = "revenue", by="rep", period="month", s
     data date by default) and pacing (attainment / elapsed: 1 means on track).
     """
     if period is None:
-        raise ValueError("attainment needs a period (week, month, quarter or year)")
+        raise InvalidArgumentError("attainment needs a period (week, month, quarter or year)")
     spec = get(metric)
     if spec.is_ratio:
-        raise ValueError(f"targets apply to counts and amounts; {metric} is a ratio")
+        raise InvalidArgumentError(f"targets apply to counts and amounts; {metric} is a ratio")
     dims, start, end = arguments(by, period, start, end, where="attainment")
     ensure_loaded(workbook, [metric, "attainment"], dims)
     as_of = as_of_date(workbook, as_of)
@@ -129,7 +130,7 @@ def coverage(workbook, *, by="rep", period="quarter", as_of=None, history_days: 
     """
     dims, _, _ = arguments(by, period, None, None, where="coverage")
     if period is None:
-        raise ValueError("coverage needs a period (week, month, quarter or year)")
+        raise InvalidArgumentError("coverage needs a period (week, month, quarter or year)")
     ensure_loaded(workbook, ["coverage", "weighted_pipeline"], dims)
     as_of = as_of_date(workbook, as_of)
     first = truncate(as_of, period)
@@ -273,7 +274,7 @@ def forecast_deviation(workbook, *, by="rep", period="month", start=None, end=No
     forecast_deviation (deviation / forecast).
     """
     if period is None:
-        raise ValueError("forecast_deviation needs a period (week, month, quarter or year)")
+        raise InvalidArgumentError("forecast_deviation needs a period (week, month, quarter or year)")
     dims, start, end = arguments(by, period, start, end, where="forecast_deviation")
     ensure_loaded(workbook, ["forecast_deviation"], dims)
     won = compute(workbook, "revenue", by=dims, period=period, start=start, end=end)

@@ -12,6 +12,7 @@ from .periods import baseline_start, period_bounds, period_label
 from .registry import get, missing
 from .results import targets
 from ..store.frames import to_pandas
+from ..errors import InvalidArgumentError
 
 __all__ = ["HEADLINE", "scorecard", "rep_scorecard", "team_scorecard", "with_team_median"]
 
@@ -31,7 +32,7 @@ def _scope(scope) -> tuple[str, str | None]:
         scope = next(iter(scope.items()))
     if isinstance(scope, tuple) and len(scope) == 2 and scope[0] in _LEVELS:
         return scope[0], str(scope[1])
-    raise ValueError("scope must be 'rep', 'team' or 'department' (every member), or one "
+    raise InvalidArgumentError("scope must be 'rep', 'team' or 'department' (every member), or one "
                      f"member such as {{'rep': 'R001'}} or ('team', 'North'); got {scope!r}")
 
 
@@ -54,7 +55,7 @@ def scorecard(workbook, *, scope="rep", period: str, kpis=None) -> pd.DataFrame:
         reps = workbook.table("reps")
         known = reps.filter(reps[{"rep": "rep_id"}.get(level, level)] == member).count()
         if not to_pandas(known):
-            raise ValueError(f"no {level} {member!r} in the workbook")
+            raise InvalidArgumentError(f"no {level} {member!r} in the workbook")
     skipped = []
     if kpis is None:
         skipped = [n for n in HEADLINE if missing(workbook, get(n).columns)]

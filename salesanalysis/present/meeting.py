@@ -26,7 +26,7 @@ from ..reports import rep_review as review
 from ..kpi.units import format_value
 from ..kpi.registry import REGISTRY
 from ..store.roster import members
-from ..errors import TemplateError
+from ..errors import InvalidArgumentError, TemplateError
 
 __all__ = ["TEMPLATES", "DOCUMENTS", "FORMATS", "TemplateError", "review_context",
            "team_context", "render", "show", "meeting_document", "write_pack"]
@@ -92,9 +92,9 @@ def _environment(folder: Path, format: str) -> jinja2.Environment:
 def render(document: str, context: dict, *, format: str = "md", templates=None) -> str:
     """``document`` (agenda, action_plan or team_summary) rendered from ``context``."""
     if document not in DOCUMENTS:
-        raise ValueError(f"document must be one of {', '.join(DOCUMENTS)}; got {document!r}")
+        raise InvalidArgumentError(f"document must be one of {', '.join(DOCUMENTS)}; got {document!r}")
     if format not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {format!r}")
+        raise InvalidArgumentError(f"format must be one of {', '.join(FORMATS)}; got {format!r}")
     folder = Path(templates) if templates is not None else TEMPLATES
     name = f"{document}.{format}.j2"
     env = _environment(folder, format)

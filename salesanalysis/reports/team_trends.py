@@ -16,6 +16,7 @@ from ..kpi.periods import AGAINST, baseline_start, period_bounds, shift_period, 
 from ..kpi.results import targets
 from ..store.roster import keep_team, rep_names
 from .spec import PERIOD, TEAM, WORKBOOK, Param, Report
+from ..errors import InvalidArgumentError
 
 __all__ = ["REPORT", "trend", "ranking", "headline_numbers"]
 
@@ -28,7 +29,7 @@ def trend(workbook, *, metric: str, level: str = "team", grain: str = "month", p
     the end of ``period``, with target (counts and amounts), previous period and the
     same period last year."""
     if level not in LEVELS:
-        raise ValueError(f"level must be one of {', '.join(LEVELS)}; got {level!r}")
+        raise InvalidArgumentError(f"level must be one of {', '.join(LEVELS)}; got {level!r}")
     last = truncate(period_bounds(period)[2], grain)
     first = shift_period(last, grain, 1 - periods)
     since = min(baseline_start(first, grain, a) for a in AGAINST)

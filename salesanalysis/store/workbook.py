@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from ..checks import check_choice, check_date
 from ..layout import WORKBOOK_VARIABLE, find_workbook
 from ..ingest.coerce import CoercionOptions, ident
-from ..errors import DataValidationError, SourceError, WorkbookError
+from ..errors import DataValidationError, SourceError, UnknownNameError, WorkbookError
 from ..ingest.validate import PROBLEM_COLUMNS, PROBLEMS, prepare_table, store_table
 from ..ingest.mapping import load_mapping
 from ..ingest.report import ImportReport
@@ -90,7 +90,7 @@ class Workbook:
     # -- reading -----------------------------------------------------------------
     def table(self, name: str) -> ibis.Table:
         if name not in SCHEMAS:
-            raise KeyError(f"unknown table {name!r}; the canonical tables are: "
+            raise UnknownNameError(f"unknown table {name!r}; the canonical tables are: "
                            f"{', '.join(TABLE_ORDER)}")
         return self.con.table(name)
 

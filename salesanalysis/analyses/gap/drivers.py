@@ -30,6 +30,7 @@ from typing import Mapping, Sequence, Union
 
 import numpy as np
 import pandas as pd
+from ...errors import InvalidArgumentError, UnknownNameError
 
 __all__ = ["Tree", "REVENUE", "PROSPECTING", "decompose", "mix_rate", "price_volume_mix",
            "driver_matrix", "METHODS"]
@@ -56,13 +57,13 @@ class Tree:
 
     def __post_init__(self):
         if self.kind not in KINDS:
-            raise ValueError(f"Tree {self.label!r}: kind must be one of {', '.join(KINDS)}; "
+            raise InvalidArgumentError(f"Tree {self.label!r}: kind must be one of {', '.join(KINDS)}; "
                              f"got {self.kind!r}")
         if self.kind == "ratio" and len(self.parts) != 2:
-            raise ValueError(f"Tree {self.label!r}: a ratio has two parts (numerator, "
+            raise InvalidArgumentError(f"Tree {self.label!r}: a ratio has two parts (numerator, "
                              f"denominator); got {len(self.parts)}")
         if not self.parts:
-            raise ValueError(f"Tree {self.label!r} has no parts")
+            raise InvalidArgumentError(f"Tree {self.label!r} has no parts")
 
     def names(self) -> list[str]:
         """The base numbers the tree needs."""
@@ -138,7 +139,7 @@ def _lmdi(x0, x1):
 def _shapley(kind, x0, x1, label):
     n = len(x0)
     if n > MAX_SHAPLEY:
-        raise ValueError(f"{label}: Shapley decomposition takes at most {MAX_SHAPLEY} drivers; "
+        raise InvalidArgumentError(f"{label}: Shapley decomposition takes at most {MAX_SHAPLEY} drivers; "
                          f"got {n}")
     values = {}
     for mask in cartesian((0, 1), repeat=n):
@@ -162,7 +163,7 @@ def _split(tree, x0, x1, method):
     if method == "shapley":
         return _shapley(tree.kind, x0, x1, tree.label)
     if (x0 < 0).any() or (x1 < 0).any():
-        raise ValueError(f"{tree.label}: LMDI needs values that are not negative; "
+        raise InvalidArgumentError(f"{tree.label}: LMDI needs values that are not negative; "
                          f"use method='shapley'")
     if tree.kind == "ratio":
         if x0[1] == 0 or x1[1] == 0:
@@ -209,11 +210,11 @@ def decompose(tree: Tree, baseline: Mapping[str, float], actual: Mapping[str, fl
         One effect per driver, in the KPI's unit; they add up to the change.
     """
     if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+        raise InvalidArgumentError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     for side, values in (("baseline", baseline), ("actual", actual)):
         missing = [n for n in tree.names() if n not in values]
         if missing:
-            raise KeyError(f"{side} lacks {', '.join(missing)} (the tree {tree.label!r} "
+            raise UnknownNameError(f"{side} lacks {', '.join(missing)} (the tree {tree.label!r} "
                            f"needs {', '.join(tree.names())})")
     effects = _effects(tree, baseline, actual, method, expand)
     return pd.Series(effects, name="effect", dtype=float).rename_axis("driver")
@@ -222,12 +223,12 @@ def decompose(tree: Tree, baseline: Mapping[str, float], actual: Mapping[str, fl
 def _aligned(baseline, actual, by, columns):
     missing = [c for c in [by, *columns] if c not in baseline or c not in actual]
     if missing:
-        raise KeyError(f"both frames need the columns {', '.join([by, *columns])}; "
+        raise UnknownNameError(f"both frames need the columns {', '.join([by, *columns])}; "
                        f"missing {', '.join(missing)}")
     for name, frame in (("baseline", baseline), ("actual", actual)):
         if frame[by].duplicated().any():
             dup = frame.loc[frame[by].duplicated(), by].iloc[0]
-            raise ValueError(f"{name} has more than one row for {by}={dup!r}")
+            raise InvalidArgumentError(f"{name} has more than one row for {by}={dup!r}")
     both = pd.merge(baseline[[by, *columns]], actual[[by, *columns]], on=by, how="outer",
                     suffixes=("_before", "_after"), sort=True)
     return both.fillna({f"{c}_{s}": 0.0 for c in columns for s in ("before", "after")})

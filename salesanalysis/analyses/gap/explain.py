@@ -20,7 +20,7 @@ import pandas as pd
 from ... import kpi
 from ...kpi.units import format_value
 from ...store.roster import members
-from ...errors import NoTargetError
+from ...errors import InvalidArgumentError, NoTargetError
 from ...kpi.periods import Period, period_bounds
 from .drivers import PROSPECTING, REVENUE, Tree, decompose, driver_matrix, mix_rate
 from .localise import localise
@@ -138,7 +138,7 @@ def _scope_reps(workbook, scope):
         return f"{name} ({scope})", [scope]
     if scope in set(reps["team"]):
         return f"team {scope}", list(reps.loc[reps["team"] == scope, "rep_id"])
-    raise ValueError(f"scope must be a rep id, a team or 'all'; no rep or team {scope!r} "
+    raise InvalidArgumentError(f"scope must be a rep id, a team or 'all'; no rep or team {scope!r} "
                      f"(teams: {', '.join(sorted(reps['team'].dropna().unique()))})")
 
 
@@ -178,16 +178,16 @@ def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
     GapExplanation
     """
     if metric not in METRICS:
-        raise ValueError(f"metric must be one of {', '.join(METRICS)}; got {metric!r}")
+        raise InvalidArgumentError(f"metric must be one of {', '.join(METRICS)}; got {metric!r}")
     if against not in COMPARISONS:
-        raise ValueError(f"against must be one of {', '.join(COMPARISONS)}; got {against!r}")
+        raise InvalidArgumentError(f"against must be one of {', '.join(COMPARISONS)}; got {against!r}")
     spec = METRICS[metric]
     subject, reps = _scope_reps(workbook, scope)
     if dims is None:
         dims = (["rep"] if len(reps) > 1 else []) + list(spec.dims)
     dims = list(dims)
     if not dims:
-        raise ValueError("dims must name at least one dimension")
+        raise InvalidArgumentError("dims must name at least one dimension")
     _, first, last = period_bounds(period)
     # against a target, the segments are expected to keep the previous period's pattern
     base_label, b_first, b_last = _baseline_bounds(
@@ -196,7 +196,7 @@ def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
     scale = 1.0
     if against == "target":
         if spec.kind != "sum":
-            raise ValueError(f"{metric} is a ratio without targets; compare it with "
+            raise InvalidArgumentError(f"{metric} is a ratio without targets; compare it with "
                              "'previous' or 'last_year'")
         target = _target(workbook, metric, period, reps)
         expected, actual = leaves[f"{spec.value}_expected"], leaves[spec.value]

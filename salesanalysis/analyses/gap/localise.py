@@ -35,7 +35,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from ...errors import SalesAnalysisError
+from ...errors import InvalidArgumentError, SalesAnalysisError, UnknownNameError
 
 __all__ = ["localise", "Localisation"]
 
@@ -82,7 +82,7 @@ def _value_columns(kind, actual, expected):
         return [actual, expected]
     pairs = [actual, expected]
     if not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in pairs):
-        raise ValueError("kind='ratio' needs actual and expected as (numerator, denominator) "
+        raise InvalidArgumentError("kind='ratio' needs actual and expected as (numerator, denominator) "
                          f"column pairs; got actual={actual!r}, expected={expected!r}")
     return [c for p in pairs for c in p]
 
@@ -90,15 +90,15 @@ def _value_columns(kind, actual, expected):
 def _checked(leaves, dims, kind, actual, expected, max_layer):
     """The leaves with missing dimension values named; every bad value reported at once."""
     if kind not in ("sum", "ratio"):
-        raise ValueError(f"kind must be 'sum' or 'ratio'; got {kind!r}")
+        raise InvalidArgumentError(f"kind must be 'sum' or 'ratio'; got {kind!r}")
     if not dims:
-        raise ValueError("dims must name at least one dimension column")
+        raise InvalidArgumentError("dims must name at least one dimension column")
     if not isinstance(max_layer, int) or max_layer < 1:
-        raise ValueError(f"max_layer must be a whole number of at least 1; got {max_layer!r}")
+        raise InvalidArgumentError(f"max_layer must be a whole number of at least 1; got {max_layer!r}")
     values = _value_columns(kind, actual, expected)
     absent = [c for c in [*dims, *values] if c not in leaves.columns]
     if absent:
-        raise KeyError(f"leaves lack the column(s) {', '.join(map(repr, absent))}; "
+        raise UnknownNameError(f"leaves lack the column(s) {', '.join(map(repr, absent))}; "
                        f"they have {', '.join(map(repr, leaves.columns))}")
     problems = []
     for c in values:
