@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import salesanalysis as sa
-from salesanalysis.store.workbook import Workbook
+from salesanalysis.store import importer
 
 
 def test_a_failed_write_leaves_the_workbook_as_it_was(tmp_path, monkeypatch):
@@ -17,7 +17,7 @@ def test_a_failed_write_leaves_the_workbook_as_it_was(tmp_path, monkeypatch):
     def full_disk(*args, **kwargs):
         raise duckdb.IOException('Could not write file "w.duckdb.wal": No space left on device')
 
-    monkeypatch.setattr(Workbook, "_log", full_disk)
+    monkeypatch.setattr(importer, "_log", full_disk)
     with sa.open_workbook(path) as wb:
         with pytest.raises(sa.WorkbookError, match="could not be written .*No space left on "
                                                    "device.*the workbook is unchanged"):
