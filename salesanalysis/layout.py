@@ -64,8 +64,11 @@ def safe_name(text: str, *, limit: int = 80) -> str:
 
 
 def run_name(member, member_name, *, each: str | None) -> str:
-    """The file name of one member's run: ``R001-Ana-Lopez`` for a rep, the team's name."""
-    return safe_name(f"{member} {member_name}" if each == "rep" else member_name)
+    """The file name of one member's run: ``R001-Ana-Lopez`` for a rep (``Ana-Lopez`` when
+    the name is the id), the team's name."""
+    if each != "rep" or member_name is None or str(member_name) == str(member):
+        return safe_name(member_name if each != "rep" else member)
+    return safe_name(f"{member} {member_name}")
 
 
 def report_folder(out, report: str, period: str | None) -> Path:

@@ -120,3 +120,18 @@ def revenue_targets(*rows):
 
 def won(i, rep, closed, amount):
     return opp(i, rep, "2024-01-01", "won", closed, amount)
+
+
+def two_spreadsheets(folder):
+    """A small company's deals.csv and calls.csv in ``folder``: names as ids, no ids, one
+    salesperson spelt two ways, call durations in minutes; returns ``folder``."""
+    (folder / "deals.csv").write_text(
+        "Date,Salesperson,Customer,Stage,Amount,Closed date\n"
+        "2025-01-10,Tom Baker,Acme,Won,1200,2025-02-01\n"
+        "2025-01-12,Ann Lee,Beta,Lost,500,2025-02-03\n"
+        "2025-02-01,tom baker ,Gamma,Won,800,2025-02-20\n"
+        "2025-02-02,Ann Lee,Delta,Proposal,300,\n")
+    (folder / "calls.csv").write_text(
+        "Date,Salesperson,Customer,Duration in minutes\n"
+        "2025-02-05,Tom Baker,Acme,12\n2025-02-06,Ann Lee,Beta,3.5\n")
+    return folder

@@ -33,6 +33,7 @@ def test_other_names_are_unchanged():
     assert safe_name("LPT") == "LPT" and safe_name("CON-1") == "CON-1"
     assert safe_name("CON.txt") == "CON-txt"  # no dot is kept, so CON-txt.html is safe
     assert run_name("R001", "Ana López", each="rep") == "R001-Ana-Lopez"
+    assert run_name("Ana López", "Ana López", each="rep") == "Ana-Lopez"  # the name is the id
     assert safe_name("2024-06") == "2024-06" and safe_name("...") == "report"
 
 

@@ -10,15 +10,18 @@ from __future__ import annotations
 import html
 import json
 import math
+from contextlib import contextmanager
 
 import pandas as pd
 from IPython.display import HTML, display
 
 from .. import kpi
+from ..errors import MissingDataError
 from ..kpi.units import format_value
 from ..layout import report_href
 
-__all__ = ["header", "table", "record", "KPIS_MIME", "report_link"]
+__all__ = ["header", "table", "record", "KPIS_MIME", "report_link", "Unavailable",
+           "attempt", "need", "section"]
 
 KPIS_MIME = "application/vnd.salesanalysis.kpis+json"
 
@@ -75,3 +78,51 @@ def report_link(report: str, *, rep: str, name: str, period: str, text: str) -> 
     ``<out>/<report>/<period>/<rep id and name>.html``."""
     href = report_href(report, rep=rep, name=name, period=period)
     return HTML(f'<p><a href="{html.escape(href)}">{html.escape(text)}</a></p>')
+
+
+class Unavailable:
+    """What a section shows in place of its content when the data lacks what it needs."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+    def _repr_html_(self) -> str:
+        return (f'<p class="sa-unavailable"><b>Not available:</b> '
+                f"{html.escape(self.reason)}</p>")
+
+    def __repr__(self) -> str:
+        return f"Not available: {self.reason}"
+
+
+def _reason(exc: MissingDataError) -> str:
+    # the KPI layer's advice to the programmer ("choose other KPIs") is not the reader's
+    return str(exc).split(". Import it")[0].rstrip(".") + "."
+
+
+def attempt(func, *args, needs=(), **kwargs):
+    """``func(*args, **kwargs)``, or :class:`Unavailable` saying what the data lacks
+    (the first of ``needs`` that is unavailable itself, if any)."""
+    for value in needs:
+        if isinstance(value, Unavailable):
+            return value
+    try:
+        return func(*args, **kwargs)
+    except MissingDataError as exc:
+        return Unavailable(_reason(exc))
+
+
+def need(*values) -> None:
+    """Inside :func:`section`: stop the section when a value it uses is unavailable."""
+    for value in values:
+        if isinstance(value, Unavailable):
+            raise MissingDataError(value.reason)
+
+
+@contextmanager
+def section():
+    """Run a report section; when the data lacks what it needs, show one line saying so
+    instead of failing the report."""
+    try:
+        yield
+    except MissingDataError as exc:
+        display(Unavailable(_reason(exc)))

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .. import kpi
 from ..store.cache import cached
-from ..errors import NoTargetError
+from ..errors import MissingDataError, NoTargetError
 from ..kpi.engine import divide
 from ..kpi.registry import missing
 from ..kpi.periods import Period, closed_period, period_bounds, period_end, shift_period, truncate
@@ -23,7 +23,7 @@ from ..store.roster import rep_info
 from .spec import PERIOD, WORKBOOK, Param, Report
 from ..store.frames import to_pandas
 
-__all__ = ["REPORT", "closed_period", "next_period", "rep_info", "headline",
+__all__ = ["REPORT", "closed_period", "next_period", "rep_info", "who", "headline",
            "activity_against_plan", "against_plan",
            "plan_for_next", "pipeline_due", "order_book_review", "deals_to_disqualify",
            "slipped", "attainment_trend", "attainment_summary", "team_scorecard",
@@ -36,6 +36,15 @@ PLAN_KPIS = ["scheduled", "done", "cancelled", "still_planned", "plan_completion
 def next_period(period) -> str:
     """The label of the period after ``period``."""
     return Period.parse(period).shift(1).label
+
+
+def who(info: dict) -> str:
+    """The rep as a heading names them: name, the id when it differs, the team if known."""
+    name, rep_id, team = info.get("name"), info.get("rep_id"), info.get("team")
+    text = str(name) if pd.notna(name) else str(rep_id)
+    if pd.notna(name) and str(rep_id) != str(name):
+        text += f" ({rep_id})"
+    return text + (f", {team}" if pd.notna(team) else "")
 
 
 def _one(frame: pd.DataFrame, rep: str, column: str = "rep") -> pd.DataFrame:
@@ -221,19 +230,22 @@ def revenue_gap(workbook, *, rep: str, period: str, comparison: str = "previous"
                            against=comparison)
 
 
-def prepare(workbook, *, period: str) -> None:
+def prepare(workbook, *, period: str) -> list[str]:
     """Compute the team-wide tables of every review of ``period`` (a batch's shared
-    work) so each rep's run only filters them."""
-    team_scorecard(workbook, period=period)
-    _activity_plan(workbook, period=period)
-    _activity_plan(workbook, period=next_period(period))
-    _against_plan(workbook, period=period)
-    _against_plan(workbook, period=next_period(period))
-    _pipeline_due(workbook, period=next_period(period))
-    _order_book(workbook, period=period)
-    _slipped(workbook, period=period)
-    stalled_at_end(workbook, period=period)
-    _attainment(workbook, period=period, months=12)
+    work) so each rep's run only filters them. What the data cannot give is left to
+    each review's section to say; returns those reasons."""
+    following = next_period(period)
+    steps = [(team_scorecard, {}), (_activity_plan, {}), (_activity_plan, {"period": following}),
+             (_against_plan, {}), (_against_plan, {"period": following}),
+             (_pipeline_due, {"period": following}), (_order_book, {}), (_slipped, {}),
+             (stalled_at_end, {}), (_attainment, {"months": 12})]
+    lacking = []
+    for step, options in steps:
+        try:
+            step(workbook, **{"period": period, **options})
+        except MissingDataError as exc:
+            lacking.append(str(exc))
+    return lacking
 
 
 def headline_numbers(card: pd.DataFrame, found: pd.DataFrame) -> dict:
@@ -256,7 +268,10 @@ def headline_numbers(card: pd.DataFrame, found: pd.DataFrame) -> dict:
 def _shared_work(workbook, parameters: dict) -> None:
     period = parameters["period"]
     prepare(workbook, period=period)
-    findings.prepare(workbook, period=period, rules=parameters.get("rules"))
+    try:
+        findings.prepare(workbook, period=period, rules=parameters.get("rules"))
+    except MissingDataError:  # each review's findings section says what is missing
+        pass
 
 
 REPORT = Report(

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import salesanalysis as sa
-from builders import problems_of
+from builders import problems_of, two_spreadsheets
 from salesanalysis import kpi
 from salesanalysis.layout import TEMPLATES
 
@@ -15,16 +15,7 @@ MAPPING = TEMPLATES / "mappings" / "spreadsheet.yaml"  # the shipped one
 
 @pytest.fixture
 def spreadsheets(tmp_path):
-    (tmp_path / "deals.csv").write_text(
-        "Date,Salesperson,Customer,Stage,Amount,Closed date\n"
-        "2025-01-10,Tom Baker,Acme,Won,1200,2025-02-01\n"
-        "2025-01-12,Ann Lee,Beta,Lost,500,2025-02-03\n"
-        "2025-02-01,tom baker ,Gamma,Won,800,2025-02-20\n"
-        "2025-02-02,Ann Lee,Delta,Proposal,300,\n")
-    (tmp_path / "calls.csv").write_text(
-        "Date,Salesperson,Customer,Duration in minutes\n"
-        "2025-02-05,Tom Baker,Acme,12\n2025-02-06,Ann Lee,Beta,3.5\n")
-    return tmp_path
+    return two_spreadsheets(tmp_path)
 
 
 def test_two_spreadsheets_import_with_generated_ids_and_reps_from_names(workbook,
