@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from contextlib import contextmanager
 
 import pandas as pd
@@ -95,8 +96,13 @@ class Unavailable:
 
 
 def _reason(exc: MissingDataError) -> str:
-    # the KPI layer's advice to the programmer ("choose other KPIs") is not the reader's
-    return str(exc).split(". Import it")[0].rstrip(".") + "."
+    """What the data lacks, said to the reader: "needs table orders (no rows loaded), for
+    open_order_value" rather than the KPI layer's advice to choose other KPIs."""
+    text = str(exc).split(". Import it")[0].rstrip(".")
+    found = re.fullmatch(r"(.+?) cannot be computed: missing (.+)", text, re.S)
+    if found:
+        text = f"needs {found.group(2)}, for {found.group(1).replace('_', ' ')}"
+    return text + "."
 
 
 def attempt(func, *args, needs=(), **kwargs):
