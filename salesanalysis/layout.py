@@ -66,9 +66,10 @@ def safe_name(text: str, *, limit: int = 80) -> str:
 def run_name(member, member_name, *, each: str | None) -> str:
     """The file name of one member's run: ``R001-Ana-Lopez`` for a rep (``Ana-Lopez`` when
     the name is the id), the team's name."""
-    if each != "rep" or member_name is None or str(member_name) == str(member):
-        return safe_name(member_name if each != "rep" else member)
-    return safe_name(f"{member} {member_name}")
+    if each != "rep":
+        return safe_name(member_name)
+    same = member_name is None or str(member_name) == str(member)
+    return safe_name(member if same else f"{member} {member_name}")
 
 
 def report_folder(out, report: str, period: str | None) -> Path:

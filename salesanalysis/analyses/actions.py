@@ -27,6 +27,7 @@ import pandas as pd
 from . import findings as findings_module
 from .. import kpi
 from ..errors import InvalidArgumentError, SourceError, UnknownNameError
+from ..ingest.csv_files import delimiter_of
 from ..ingest.excel_files import sheet_names
 from ..ingest.mapping import Mapping, TableMapping, normalize_name
 from ..layout import safe_name
@@ -294,7 +295,7 @@ def _unguarded_rows(path: Path):
     if not re.search(r"'[=+\-@\t\r']", text):
         return None
     header = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t", "|"), key=header.count)  # as the import picks it
+    delimiter = delimiter_of(header)  # as the import picks it
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -21,7 +22,7 @@ import duckdb
 from ..errors import SourceError
 from .coerce import literal
 
-__all__ = ["csv_stager"]
+__all__ = ["csv_stager", "file_literal", "delimiter_of"]
 
 _DELIMITERS = (",", ";", "\t", "|")
 _MALFORMED_SHOWN = 20
@@ -35,6 +36,11 @@ def file_literal(path: Path | str) -> str:
     """``path`` as a SQL literal DuckDB reads as this one file, never as a glob."""
     escaped = "".join(f"[{ch}]" if ch in "[*?" else ch for ch in str(path))
     return literal(escaped)
+
+
+def delimiter_of(header: str) -> str:
+    """The delimiter a header line uses: the most frequent of , ; tab |."""
+    return max(_DELIMITERS, key=header.count)
 
 
 def _open_binary(path: Path):
@@ -132,7 +138,7 @@ def _header(path: Path, shown: Path) -> tuple[int, str, list[str]]:
         else:
             raise SourceError(f"{shown}: the file is empty; the first line must name "
                               "the columns")
-    delimiter = max(_DELIMITERS, key=first.count)
+    delimiter = delimiter_of(first)
     names = next(csv.reader([first], delimiter=delimiter))
     blank = [i + 1 for i, n in enumerate(names) if not n.strip()]
     repeated = sorted({n for n in names if names.count(n) > 1})
@@ -157,9 +163,8 @@ def _record_lines(path: Path, skipped: int, delimiter: str, records: int) -> Seq
     first = skipped + 2
     if _line_count(path) == skipped + 1 + records:
         return range(first, first + records)
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
     starts = []
-    with opener(path, "rt", encoding="utf-8", newline="") as f:
+    with io.TextIOWrapper(_open_binary(path), encoding="utf-8", newline="") as f:
         reader = csv.reader(f, delimiter=delimiter, quotechar='"', doublequote=True)
         for _ in range(skipped + 1):
             next(reader, None)

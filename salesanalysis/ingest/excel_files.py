@@ -57,30 +57,18 @@ def sheet_names(path: Path) -> list[str]:
 
 def _scan(path: Path, part: str) -> tuple[bool, list[tuple[int, int, int, int]]]:
     """Whether the sheet holds formulas, and its merged ranges (row1, col1, row2, col2)."""
+    from openpyxl.utils import column_index_from_string  # openpyxl loads only for Excel
+
     has_formula, merged, tail = False, [], b""
     with zipfile.ZipFile(path) as z, z.open(part) as f:
         while chunk := f.read(1 << 20):
             text = tail + chunk
             has_formula = has_formula or bool(_FORMULA.search(text))
-            merged += [(int(r1), _column(c1), int(r2), _column(c2))
+            merged += [(int(r1), column_index_from_string(c1.decode()), int(r2),
+                        column_index_from_string(c2.decode()))
                        for c1, r1, c2, r2 in _MERGE.findall(text)]
             tail = text[-200:]
     return has_formula, list(dict.fromkeys(merged))
-
-
-def _column(letters: bytes | str) -> int:
-    n = 0
-    for ch in letters.decode() if isinstance(letters, bytes) else letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def _letters(n: int) -> str:
-    out = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
 
 
 def _rows(path: Path, sheet: str, *, data_only: bool):
@@ -103,13 +91,15 @@ def _rows(path: Path, sheet: str, *, data_only: bool):
 
 def _unsaved_formulas(path: Path, sheet: str, rows: dict[int, list]) -> list[str]:
     """Cells whose formula has no saved result (read as empty otherwise)."""
+    from openpyxl.utils import get_column_letter
+
     cells = []
     for number, values in _rows(path, sheet, data_only=False):
         shown = rows.get(number, [])
         for col, value in enumerate(values, start=1):
             if isinstance(value, str) and value.startswith("=") and (
                     col > len(shown) or shown[col - 1] is None):
-                cells.append(f"{_letters(col)}{number}")
+                cells.append(f"{get_column_letter(col)}{number}")
     return cells
 
 
@@ -117,6 +107,8 @@ def read_sheet(path: Path, sheet: str, label: str) -> tuple[pd.DataFrame, list[i
     """The sheet as a frame of cell values (header row 1 of the values) and the sheet
     row number of each frame row. Cells right of the header go to columns named
     ``(no header) <column letter>``, so that they are reported, not lost."""
+    from openpyxl.utils import get_column_letter
+
     part = _sheet_parts(path)[sheet]
     has_formula, merged = _scan(path, part)
     rows = {number: list(values) for number, values in _rows(path, sheet, data_only=True)}
@@ -152,7 +144,7 @@ def read_sheet(path: Path, sheet: str, label: str) -> tuple[pd.DataFrame, list[i
     body = [[row[c] if c < len(row) else None for c in columns] for row in data]
     frame = pd.DataFrame(body, columns=range(len(columns)), dtype=object)
     frame.columns = [names[c] if c < len(names) and names[c]
-                     else f"(no header) {_letters(c + 1)}" for c in columns]
+                     else f"(no header) {get_column_letter(c + 1)}" for c in columns]
     repeated = sorted({n for n in frame.columns if list(frame.columns).count(n) > 1})
     if repeated:
         raise SourceError(f"{label}: the header row must name every column once "

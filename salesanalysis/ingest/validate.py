@@ -12,6 +12,7 @@ something not loaded are flagged. All of it runs as set operations in DuckDB:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import pandas as pd
 
@@ -349,7 +350,7 @@ def store_table(con, prepared: PreparedTable, import_id: int, *,
     result, schema, typed_table = prepared.result, prepared.schema, prepared.typed
     if typed_table is None:
         return result
-    flag = lambda select: _record(con, result, import_id, "warning", select)  # noqa: E731
+    flag = partial(_record, con, result, import_id, "warning")
     if "rep_id" in prepared.found and schema.name not in ("reps", "actions"):
         derive_reps(con, typed_table, add=add_reps, import_id=import_id, flag=flag)
     _reference_problems(con, schema, result, import_id, typed_table, strict=True)
