@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from ..schema import Column
 
 __all__ = ["CoercionOptions", "ident", "literal", "clean_text", "coerce", "typed", "parse",
-           "source_text"]
+           "source_text", "clock_seconds"]
 
 TRUE_WORDS = ("yes", "y", "true", "t", "1", "x", "ja", "si", "sí", "oui", "wahr")
 FALSE_WORDS = ("no", "n", "false", "f", "0", "", "nein", "non", "falsch")
@@ -67,13 +67,17 @@ def clean_text(expr: str) -> str:
 
 
 def recode(text: str, values: dict[str, str]) -> str:
-    """Replace source values by canonical ones, ignoring case and surrounding blanks."""
+    """Replace source values by canonical ones, ignoring case and surrounding blanks;
+    the key ``"*"`` stands for every value not listed."""
     if not values:
         return text
     cases = " ".join(
         f"WHEN {literal(k.strip().lower())} THEN {literal(v)}" for k, v in values.items()
-    )
-    return f"(CASE lower({text}) {cases} ELSE {text} END)"
+        if k != "*")
+    other = literal(values["*"]) if "*" in values else text  # "*": every other value
+    return (f"(CASE WHEN {text} IS NULL THEN NULL "
+            f"ELSE (CASE lower({text}) {cases} ELSE {other} END) END)" if cases else
+            f"(CASE WHEN {text} IS NULL THEN NULL ELSE {other} END)")
 
 
 # ISO 4217 codes in use; any other letters beside a number make it unreadable
@@ -170,6 +174,15 @@ def source_text(source: str, source_type: str) -> str:
         source = (f"(CASE WHEN {source} = trunc({source}) AND abs({source}) < 9e18 THEN "
                   f"CAST(CAST({source} AS BIGINT) AS VARCHAR) ELSE CAST({source} AS VARCHAR) END)")
     return clean_text(source)
+
+
+def clock_seconds(text: str) -> str:
+    """SQL: a duration written H:MM or H:MM:SS in seconds; a plain number is seconds."""
+    parts = f"string_split({text}, ':')"
+    return (f"(CASE WHEN regexp_full_match({text}, '\\d+:[0-5]?\\d(:[0-5]?\\d(\\.\\d+)?)?') "
+            f"THEN CAST({parts}[1] AS DOUBLE) * 3600 + CAST({parts}[2] AS DOUBLE) * 60 "
+            f"+ coalesce(TRY_CAST({parts}[3] AS DOUBLE), 0) "
+            f"ELSE TRY_CAST({text} AS DOUBLE) END)")
 
 
 def parse(column: Column, text: str, values: dict[str, str], options: CoercionOptions) -> str:

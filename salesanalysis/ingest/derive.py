@@ -1,8 +1,9 @@
 """What an export says without saying it: a deal's outcome from its stage.
 
 Most CRM exports carry one stage column ("Closed Won", "Lost", "Proposal") and no
-outcome. Where the source has no ``outcome`` column, a deal's outcome is derived,
-in this order:
+outcome. Where the source gives no outcome (no such column, an empty cell, or yes/no
+flags that leave it open, see the mapping's ``outcome_from``), a deal's outcome is
+derived, in this order:
 
 1. from the ``stages`` table (stored, or imported in the same import): a stage with
    ``is_won`` is won, one with ``is_closed`` and not ``is_won`` is lost;
@@ -29,9 +30,10 @@ import re
 import unicodedata
 
 from .coerce import ident, literal
+from ..schema import SCHEMAS
 
 __all__ = ["WON_STAGES", "LOST_STAGES", "stage_words", "loose", "derive_opportunities",
-           "derive_reps"]
+           "derive_reps", "fill_lookups"]
 
 WON_STAGES = ("won", "closed won", "closedwon", "deal won", "win", "gewonnen", "gagne",
               "gagné", "ganado", "ganada", "vinto", "vinta", "ganho", "gewonnen auftrag",
@@ -56,12 +58,12 @@ def _word_list(words) -> str:
     return ", ".join(literal(w) for w in sorted({_normal(w) for w in words}))
 
 
-def derive_opportunities(con, typed_table: str, *, derive_outcome: bool, won=(), lost=(),
-                         flag) -> None:
+def derive_opportunities(con, typed_table: str, *, won=(), lost=(), flag) -> None:
     """Derive outcome and closed_at in ``typed_table`` and flag contradictions.
 
-    ``flag(select)`` records warnings; ``select`` yields row, column_name, value,
-    reason, message.
+    A deal whose source gives no outcome (empty, or no such column) takes the one its
+    stage says, else open. ``flag(select)`` records warnings; ``select`` yields row,
+    column_name, value, reason, message.
     """
     t = ident(typed_table)
     won_words = _word_list((*WON_STAGES, *won))
@@ -70,20 +72,17 @@ def derive_opportunities(con, typed_table: str, *, derive_outcome: bool, won=(),
     by_words = (f"CASE WHEN {words} IN ({won_words}) THEN 'won' "
                 f"WHEN {words} IN ({lost_words}) THEN 'lost' END")
     flagged = ("SELECT stage, CASE WHEN is_won THEN 'won' WHEN is_closed THEN 'lost' "
-               "ELSE 'open' END AS said FROM stages WHERE is_won OR is_closed")
-    has_flags = con.execute(f"SELECT count(*) FROM ({flagged})").fetchone()[0] > 0
+               "ELSE 'open' END AS said FROM stages")
+    has_stages = con.execute("SELECT count(*) FROM stages").fetchone()[0] > 0
     said = (f"coalesce((SELECT s.said FROM ({flagged}) s WHERE s.stage = {t}.stage), "
-            f"{by_words})" if has_flags else by_words)
-    if derive_outcome:
-        con.execute(f"UPDATE {t} SET outcome = coalesce({said}, 'open') "
-                    "WHERE stage IS NOT NULL")
-    else:
-        flag(f"""SELECT _row AS row, 'outcome' AS column_name, outcome AS value,
-                 'outcome_contradicts_stage' AS reason,
-                 'the stage ' || {literal("'")} || stage || {literal("'")} || ' says ' ||
-                 {said} || ' but the outcome is ' || outcome AS message
-                 FROM {t} WHERE _mask = 0 AND stage IS NOT NULL AND {said} IS NOT NULL
-                 AND {said} <> outcome""")
+            f"{by_words})" if has_stages else by_words)
+    con.execute(f"UPDATE {t} SET outcome = coalesce({said}, 'open') WHERE outcome IS NULL")
+    flag(f"""SELECT _row AS row, 'outcome' AS column_name, outcome AS value,
+             'outcome_contradicts_stage' AS reason,
+             'the stage ' || {literal("'")} || stage || {literal("'")} || ' says ' ||
+             {said} || ' but the outcome is ' || outcome AS message
+             FROM {t} WHERE _mask = 0 AND stage IS NOT NULL AND {said} IS NOT NULL
+             AND {said} <> outcome""")
     con.execute(f"UPDATE {t} SET closed_at = CAST(expected_close AS TIMESTAMP) "
                 "WHERE outcome IN ('won', 'lost') AND closed_at IS NULL "
                 "AND expected_close IS NOT NULL")
@@ -92,6 +91,19 @@ def derive_opportunities(con, typed_table: str, *, derive_outcome: bool, won=(),
              'a ' || outcome || ' deal without a close date: it counts in no period'
              AS message
              FROM {t} WHERE _mask = 0 AND outcome IN ('won', 'lost') AND closed_at IS NULL""")
+
+
+def fill_lookups(con, typed_table: str, schema, lookups: dict[str, str]) -> None:
+    """Fill empty columns from the row another table holds for this row's reference:
+    ``{list_amount: products.list_price}`` reads the list price of the deal's product."""
+    t = ident(typed_table)
+    for column, target in lookups.items():
+        other, _, value = target.partition(".")
+        key = SCHEMAS[other].key[0]
+        ref = next(c.name for c in schema.columns if c.references == f"{other}.{key}")
+        con.execute(f"UPDATE {t} SET {ident(column)} = (SELECT o.{ident(value)} FROM "
+                    f"{ident(other)} o WHERE o.{ident(key)} = {t}.{ident(ref)}) "
+                    f"WHERE {ident(column)} IS NULL")
 
 
 def loose(expr: str) -> str:

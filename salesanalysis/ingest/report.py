@@ -11,7 +11,8 @@ from .validate import TableResult
 
 __all__ = ["ImportReport", "problems_by_reason"]
 
-_SUMMARY_COLUMNS = ["table", "source", "rows_read", "accepted", "rejected", "flagged"]
+_SUMMARY_COLUMNS = ["table", "source", "rows_read", "accepted", "rejected", "excluded",
+                    "flagged"]
 
 
 def problems_by_reason(problems: pd.DataFrame) -> pd.DataFrame:
@@ -36,7 +37,7 @@ class ImportReport:
 
     ``to_frame()`` has one row per source table; ``rejects`` and ``flags`` list
     every problem (source, row, column, value, reason, message). For every
-    source, accepted + rejected = rows read.
+    source, accepted + rejected + excluded (marked deleted in the source) = rows read.
     """
 
     import_id: int
@@ -46,7 +47,7 @@ class ImportReport:
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
-            [[r.table, r.source, r.rows_read, r.accepted, r.rejected, r.flagged]
+            [[r.table, r.source, r.rows_read, r.accepted, r.rejected, r.excluded, r.flagged]
              for r in self.results],
             columns=_SUMMARY_COLUMNS,
         )
@@ -70,8 +71,9 @@ class ImportReport:
 
     @property
     def lost_tables(self) -> list[str]:
-        """Tables of which rows were read and none was accepted."""
-        return [r.table for r in self.results if r.rows_read and not r.accepted]
+        """Tables of which rows were read and none was accepted (but for rows the
+        source marks deleted)."""
+        return [r.table for r in self.results if r.rows_read > r.excluded and not r.accepted]
 
     @property
     def exit_code(self) -> int:
@@ -98,7 +100,9 @@ class ImportReport:
         for r in self.results:
             lines.append(f"  {r.table:<20} {r.source:<32} read {r.rows_read:>10,}  "
                          f"accepted {r.accepted:>10,}  rejected {r.rejected:>8,}  "
-                         f"flagged {r.flagged:>8,}")
+                         f"flagged {r.flagged:>8,}"
+                         + (f"  excluded {r.excluded:,} (deleted in the source)"
+                            if r.excluded else ""))
         reasons = self.by_reason()
         if len(reasons):
             lines.append("  problems by reason (the first rows of each):")

@@ -25,7 +25,7 @@ from .excel_files import read_sheet, sheet_names
 from ..errors import SourceError
 from .mapping import Mapping
 
-__all__ = ["SourceTable", "discover", "stage_columns", "STAGE"]
+__all__ = ["SourceTable", "discover", "stage_columns", "stage_select", "STAGE"]
 
 STAGE = "_stage"
 # a source column named rowid would hide the staging table's row order
@@ -48,7 +48,7 @@ class SourceTable:
     first_row: int
 
 
-def _stage_sql(con: duckdb.DuckDBPyConnection, select: str) -> int:
+def stage_select(con: duckdb.DuckDBPyConnection, select: str) -> int:
     """Stage what ``select`` reads; returns the number of rows."""
     con.execute(f"DROP TABLE IF EXISTS {STAGE}")
     con.execute(f"CREATE TEMP TABLE {STAGE} AS {select}")
@@ -73,7 +73,7 @@ def _select_stager(select: str, failure: str):
     """Stage what ``select`` reads; a DuckDB error becomes ``failure: <error>``."""
     def stage(con):
         try:
-            _stage_sql(con, select)
+            stage_select(con, select)
         except duckdb.Error as exc:
             raise SourceError(f"{failure}: {exc}") from None
     return stage
@@ -103,7 +103,7 @@ def _frame_stager(frame: pd.DataFrame, label: str):
                 df[col] = df[col].map(_cell_text).astype(object)
         try:
             con.register(_FRAME_VIEW, df)
-            _stage_sql(con, f"SELECT * FROM {_FRAME_VIEW}")
+            stage_select(con, f"SELECT * FROM {_FRAME_VIEW}")
         except duckdb.Error as exc:
             raise SourceError(f"{label}: cannot be staged: {exc}") from None
         finally:
@@ -111,13 +111,39 @@ def _frame_stager(frame: pd.DataFrame, label: str):
     return stage
 
 
-def _match(mapping: Mapping, name: str, found: dict, ignored: list, label: str) -> str | None:
-    table = mapping.table_for_source(name)
-    if table is None:
+class _Found(dict):
+    """``{mapping entry: SourceTable}``; a source named exactly as an entry says beats
+    one that only matches its pattern."""
+
+    def __init__(self, mapping: Mapping):
+        super().__init__()
+        self.mapping = mapping
+        self.how: dict[str, str] = {}
+
+    def add(self, entry: str, source: SourceTable, ignored: list, name: str) -> None:
+        how = self.mapping.for_table(entry).matches(name) or "exact"
+        if entry in self:
+            if self.how[entry] == how:
+                raise SourceError(f"two sources feed {entry!r}: {self[entry].label} and "
+                                  f"{source.label}; rename or move one of them")
+            if how == "pattern":
+                ignored.append(f"{source.label} (mapping entry {entry!r} already has "
+                               f"{self[entry].label})")
+                return
+            ignored.append(f"{self[entry].label} (mapping entry {entry!r} takes "
+                           f"{source.label})")
+        self[entry] = source
+        self.how[entry] = how
+
+    def table(self, entry: str) -> str:
+        return self.mapping.for_table(entry).table
+
+
+def _match(mapping: Mapping, name: str, found, ignored: list, label: str) -> str | None:
+    entry = mapping.table_for_source(name)
+    if entry is None:
         ignored.append(f"{label} (no canonical table named {name!r})")
-    elif table in found:
-        raise SourceError(f"two sources feed table {table!r}: {found[table].label} and {label}")
-    return table
+    return entry
 
 
 def _excel_tables(path: Path, mapping: Mapping, found: dict, ignored: list,
@@ -137,7 +163,8 @@ def _excel_tables(path: Path, mapping: Mapping, found: dict, ignored: list,
                 sheets[sheet] = name
     for sheet, name in sheets.items():
         label = f"{path.name}[{sheet}]"
-        found[name] = SourceTable(name, label, _sheet_stager(path, sheet, label), 2)
+        found.add(name, SourceTable(found.table(name), label,
+                                    _sheet_stager(path, sheet, label), 2), ignored, sheet)
 
 
 def _sheet_stager(path: Path, sheet: str, label: str):
@@ -163,11 +190,12 @@ def _file_table(path: Path, mapping: Mapping, found: dict, ignored: list,
     if table is None:
         return
     if suffix in (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz"):
-        found[table] = SourceTable(table, path.name, csv_stager(path, encoding, _stage_sql), 2)
+        found.add(table, SourceTable(found.table(table), path.name,
+                                     csv_stager(path, encoding, stage_select), 2), ignored, stem)
     elif suffix in (".parquet", ".pq"):
-        found[table] = SourceTable(table, path.name, _select_stager(
+        found.add(table, SourceTable(found.table(table), path.name, _select_stager(
             f"SELECT * FROM read_parquet({file_literal(path)})",
-            f"{path}: cannot be read as Parquet"), 1)
+            f"{path}: cannot be read as Parquet"), 1), ignored, stem)
     else:
         raise SourceError(f"{path}: unknown file type {suffix!r}; expected .csv, .parquet or .xlsx")
 
@@ -184,8 +212,9 @@ def _duckdb_tables(con, path: Path, mapping: Mapping, found: dict, ignored: list
         label = f"{path.name}:{name}"
         table = _match(mapping, name, found, ignored, label)
         if table:
-            found[table] = SourceTable(table, label, _select_stager(
-                f"SELECT * FROM {ident(alias)}.{ident(name)}", f"{label}: cannot be read"), 1)
+            found.add(table, SourceTable(found.table(table), label, _select_stager(
+                f"SELECT * FROM {ident(alias)}.{ident(name)}", f"{label}: cannot be read"), 1),
+                ignored, name)
 
 
 def _sqlalchemy_tables(url: str, mapping: Mapping, found: dict, ignored: list) -> None:
@@ -203,7 +232,8 @@ def _sqlalchemy_tables(url: str, mapping: Mapping, found: dict, ignored: list) -
             table = _match(mapping, name, found, ignored, label)
             if table:
                 frame = pd.read_sql_table(name, engine)
-                found[table] = SourceTable(table, label, _frame_stager(frame, label), 1)
+                found.add(table, SourceTable(found.table(table), label,
+                                             _frame_stager(frame, label), 1), ignored, name)
     except sa.exc.SQLAlchemyError as exc:
         raise SourceError(f"cannot read the SQL database: {exc}") from None
     except ImportError as exc:  # the URL's database driver is not installed
@@ -216,9 +246,10 @@ def discover(con, source, mapping: Mapping, *, table: str | None = None,
              encoding: str = "utf-8") -> tuple[dict[str, SourceTable], list[str]]:
     """Find the canonical tables in ``source``.
 
-    Returns ``({table: SourceTable}, [what was found but feeds no table])``.
+    Returns ``({mapping entry: SourceTable}, [what was found but feeds no table])``;
+    an entry is named after its canonical table unless the mapping says otherwise.
     """
-    found: dict[str, SourceTable] = {}
+    found = _Found(mapping)
     ignored: list[str] = []
     if isinstance(source, pd.DataFrame):
         if table is None:
@@ -232,7 +263,8 @@ def discover(con, source, mapping: Mapping, *, table: str | None = None,
             label = f"<DataFrame {name}>"
             tname = _match(mapping, name, found, ignored, label)
             if tname:
-                found[tname] = SourceTable(tname, label, _frame_stager(frame, label), 1)
+                found.add(tname, SourceTable(found.table(tname), label,
+                                             _frame_stager(frame, label), 1), ignored, name)
         return found, ignored
     if isinstance(source, str) and "://" in source:
         _sqlalchemy_tables(source, mapping, found, ignored)

@@ -11,19 +11,23 @@ something not loaded are flagged. All of it runs as set operations in DuckDB:
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import partial
 
 import pandas as pd
 
 from ..errors import MappingError
-from .derive import derive_opportunities, derive_reps
-from .coerce import CoercionOptions, clean_text, ident, literal, parse, source_text, typed
-from .mapping import UNIT_FACTORS, TableMapping
+from .computed import DELETED, add_computed_columns, melt_stage_dates
+from .derive import derive_opportunities, derive_reps, fill_lookups
+from .coerce import (CoercionOptions, clean_text, clock_seconds, ident, literal, parse,
+                     source_text, typed)
+from .mapping import CLOCK_UNITS, UNIT_FACTORS, TableMapping
 from ..schema import Column, TableSchema
-from .sources import STAGE, SourceTable, stage_columns
+from .sources import STAGE, SourceTable, stage_columns, stage_select
 
-__all__ = ["TableResult", "PreparedTable", "PROBLEM_COLUMNS", "prepare_table", "store_table"]
+__all__ = ["TableResult", "PreparedTable", "PROBLEM_COLUMNS", "prepare_table", "store_table",
+           "temp_name"]
 
 PROBLEM_COLUMNS = {
     "import_id": "BIGINT",
@@ -50,7 +54,13 @@ class TableResult:
     accepted: int = 0
     rejected: int = 0
     flagged: int = 0
+    excluded: int = 0  # marked deleted in the source, left out
     unused_columns: list[str] = field(default_factory=list)
+
+
+def temp_name(prefix: str, entry: str) -> str:
+    """The temporary table of one mapping entry (entry names may hold any character)."""
+    return f"{prefix}_{hashlib.md5(entry.encode()).hexdigest()[:10]}"
 
 
 @dataclass(frozen=True)
@@ -130,8 +140,12 @@ def _record(con, result: TableResult, import_id: int, severity: str, select: str
         f"{literal(severity)} FROM ({select}) p")
 
 
+# columns whose empty value the derive step settles, not the schema's default
+_DERIVED = {("opportunities", "outcome")}
+
+
 def _typed_select(schema, found, stage_types, tmap, options, rules, row,
-                  text_columns) -> str:
+                  text_columns, keep_deleted) -> str:
     """Three layers: clean each source text once, read the values, then the rule mask."""
     clean = [f"{row} AS _row"]
     values = []
@@ -143,14 +157,16 @@ def _typed_select(schema, found, stage_types, tmap, options, rules, row,
     for col in schema.columns:
         name = ident(col.name)
         raw = ident("__raw_" + col.name)
+        derived = (schema.name, col.name) in _DERIVED and col.name not in tmap.defaults
         if col.name not in found:
             value = (f"'{schema.name[0].upper()}-' || substr(__generated_id, 1, 12)"
                      if tmap.generate_ids and col.name == schema.key[0]
-                     else _default(col, tmap, options))
+                     else "NULL" if derived else _default(col, tmap, options))
             values.append(f"CAST({value} AS {col.sql_type}) AS {name}")
             continue
         source, source_type = ident(found[col.name]), stage_types[found[col.name]]
-        factor = UNIT_FACTORS[tmap.units[col.name]] if col.name in tmap.units else None
+        unit = tmap.units.get(col.name)
+        factor = UNIT_FACTORS.get(unit)
         if col.name not in text_columns:
             typed_value = typed(col, source, source_type)
             if factor is not None:
@@ -159,10 +175,11 @@ def _typed_select(schema, found, stage_types, tmap, options, rules, row,
             values.append(name)
             continue
         clean.append(f"{source_text(source, source_type)} AS {raw}")
-        value = parse(col, raw, tmap.values.get(col.name, {}), options)
+        value = (clock_seconds(raw) if unit in CLOCK_UNITS
+                 else parse(col, raw, tmap.values.get(col.name, {}), options))
         if factor is not None:
             value = f"({value} * {factor!r})"
-        if tmap.defaults.get(col.name, col.default) is not None:
+        if not derived and tmap.defaults.get(col.name, col.default) is not None:
             value = (f"CASE WHEN {raw} IS NULL THEN {_default(col, tmap, options)} "
                      f"ELSE {value} END")
         values.append(f"CAST({value} AS {col.sql_type}) AS {name}")
@@ -173,7 +190,8 @@ def _typed_select(schema, found, stage_types, tmap, options, rules, row,
     columns = ", ".join(ident(c) for c in schema.column_names)
     return (f"SELECT _row, {columns}, ({mask}) AS _mask FROM ("
             f"SELECT _row, {', '.join(values)} FROM ("
-            f"SELECT {', '.join(clean)} FROM {STAGE}))")
+            f"SELECT {', '.join(clean)} FROM {STAGE}"
+            f"{'' if keep_deleted else f' WHERE NOT {ident(DELETED)}'}))")
 
 
 def _default(col: Column, tmap: TableMapping, options: CoercionOptions) -> str:
@@ -201,6 +219,7 @@ def _text_columns(schema, found, stage_types, tmap) -> set[str]:
     """Columns read from text; the others are already typed in the source."""
     return {c.name for c in schema.columns if c.name in found and (
         tmap.values.get(c.name) or tmap.defaults.get(c.name) is not None
+        or tmap.units.get(c.name) in CLOCK_UNITS
         or typed(c, ident(found[c.name]), stage_types[found[c.name]]) is None)}
 
 
@@ -295,14 +314,40 @@ class PreparedTable:
     typed: str | None  # the temporary table of canonical values; None if unusable
     mapping: TableMapping | None = None
     found: frozenset[str] = frozenset()  # the canonical columns the source has
+    # what the source holds for another table (melted stage dates), read after this one
+    extra: SourceTable | None = None
+
+
+def _note(con, result, import_id, notes: list[str]) -> None:
+    """Say, once per import, what the mapping names and the source lacks."""
+    for note in notes:
+        _record(con, result, import_id, "warning",
+                f"SELECT NULL::BIGINT AS row, NULL AS column_name, NULL AS value, "
+                f"'mapping_column_absent' AS reason, {literal(note)} AS message")
+
+
+def _melted_source(con, src, tmap, columns, found, row, keep_deleted) -> SourceTable | None:
+    """The opportunities' per-stage date columns as a source of opportunity_history."""
+    into = temp_name("_melted", tmap.name)
+    if not melt_stage_dates(con, STAGE, tmap, columns, found.get("opportunity_id"), row,
+                            into, keep_deleted=keep_deleted):
+        return None
+
+    def stage(con):
+        stage_select(con, f"SELECT opportunity_id, stage, changed_at FROM {into} ORDER BY _row")
+        return [r[0] for r in con.execute(f"SELECT _row FROM {into} ORDER BY _row").fetchall()]
+    return SourceTable("opportunity_history", f"{src.label} (stage dates)", stage, 1)
 
 
 def prepare_table(con, src: SourceTable, schema: TableSchema, tmap: TableMapping,
-                  options: CoercionOptions, import_id: int) -> PreparedTable:
+                  options: CoercionOptions, import_id: int, *,
+                  keep_deleted: bool = False) -> PreparedTable:
     """Stage one source table, read its values and find the problems of single rows.
 
     Touches only temporary tables, so it runs outside the import's transaction
     (temporary tables written inside a transaction scan about twice as slowly).
+    Rows the source marks deleted (the mapping's ``deleted``) are left out and
+    counted, unless ``keep_deleted``.
     """
     result = TableResult(schema.name, src.label)
     _check_defaults(con, schema, tmap, options)
@@ -310,11 +355,17 @@ def prepare_table(con, src: SourceTable, schema: TableSchema, tmap: TableMapping
     # rowid follows the source's order; temporary tables number from an offset
     first_rowid = con.execute(f"SELECT min(rowid) FROM {STAGE}").fetchone()[0] or 0
     row = _row_numbers(con, lines, first_rowid, src.first_row)
+    source_headers = list(stage_columns(con))
+    _note(con, result, import_id, add_computed_columns(con, STAGE, tmap, stage_columns(con)))
     columns = stage_columns(con)
     headers, result.unused_columns = tmap.resolve_columns(list(columns))
     found = {canonical: columns[header][0] for canonical, header in headers.items()}
     stage_types = dict(columns.values())
-    result.rows_read = con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()[0]
+    result.rows_read, deleted = con.execute(
+        f"SELECT count(*), count(*) FILTER ({ident(DELETED)}) FROM {STAGE}").fetchone()
+    result.excluded = 0 if keep_deleted else deleted
+    extra = (_melted_source(con, src, tmap, columns, found, row, keep_deleted)
+             if tmap.stage_dates else None)
     generated = {schema.key[0]} if tmap.generate_ids else set()
     missing = [c.name for c in schema.columns
                if c.required and c.name not in found and c.name not in generated
@@ -324,20 +375,21 @@ def prepare_table(con, src: SourceTable, schema: TableSchema, tmap: TableMapping
             SELECT NULL::BIGINT AS row, unnest({[m for m in missing]}) AS column_name,
                    NULL AS value, 'missing_column' AS reason,
                    'required column is missing; the source has: '
-                   || {literal(', '.join(columns))} AS message""")
-        result.rejected = result.rows_read
-        return PreparedTable(result, schema, None)
+                   || {literal(', '.join(source_headers))} AS message""")
+        result.rejected = result.rows_read - result.excluded
+        return PreparedTable(result, schema, None, extra=extra)
 
-    typed_table = f"_typed_{schema.name}"
+    typed_table = temp_name("_typed", tmap.name)
     text_columns = _text_columns(schema, found, stage_types, tmap)
     rules = _rules(schema, text_columns, options, set(found))
-    select = _typed_select(schema, found, stage_types, tmap, options, rules, row, text_columns)
+    select = _typed_select(schema, found, stage_types, tmap, options, rules, row, text_columns,
+                           keep_deleted)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {typed_table} AS {select}")
     if con.execute(f"SELECT count(*) FROM {typed_table} WHERE _mask <> 0").fetchone()[0]:
         _record_rule_failures(con, result, import_id, rules, found, row, typed_table)
     _find_duplicates(con, schema, result, import_id, typed_table)
     con.execute(f"DROP TABLE {STAGE}")
-    return PreparedTable(result, schema, typed_table, tmap, frozenset(found))
+    return PreparedTable(result, schema, typed_table, tmap, frozenset(found), extra)
 
 
 def store_table(con, prepared: PreparedTable, import_id: int, *,
@@ -354,10 +406,10 @@ def store_table(con, prepared: PreparedTable, import_id: int, *,
     if "rep_id" in prepared.found and schema.name not in ("reps", "actions"):
         derive_reps(con, typed_table, add=add_reps, import_id=import_id, flag=flag)
     _reference_problems(con, schema, result, import_id, typed_table, strict=True)
-    if schema.name == "opportunities" and "stage" in prepared.found:
-        derive_opportunities(con, typed_table, derive_outcome="outcome" not in prepared.found,
-                             won=prepared.mapping.won_stages, lost=prepared.mapping.lost_stages,
-                             flag=flag)
+    if schema.name == "opportunities":
+        derive_opportunities(con, typed_table, won=prepared.mapping.won_stages,
+                             lost=prepared.mapping.lost_stages, flag=flag)
+    fill_lookups(con, typed_table, schema, prepared.mapping.lookups)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {_BAD} AS
         SELECT DISTINCT row AS _row FROM {PROBLEMS}
         WHERE severity = 'error' AND import_id = {import_id}
@@ -366,7 +418,7 @@ def store_table(con, prepared: PreparedTable, import_id: int, *,
     accepted = (f"SELECT * FROM {typed_table} t ANTI JOIN {_BAD} b ON t._row = b._row"
                 if result.rejected else f"SELECT * FROM {typed_table}")
     _upsert(con, schema, accepted, import_id)
-    result.accepted = result.rows_read - result.rejected
+    result.accepted = result.rows_read - result.rejected - result.excluded
 
     _reference_problems(con, schema, result, import_id, typed_table, strict=False)
     result.flagged = con.execute(

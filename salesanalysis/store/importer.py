@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from ..checks import check_choice, check_date
 from ..errors import DataValidationError, SourceError, WorkbookError
 from ..ingest.coerce import CoercionOptions, ident
-from ..ingest.mapping import load_mapping
+from ..ingest.mapping import TableMapping, load_mapping
 from ..ingest.report import ImportReport
 from ..ingest.sources import discover
 from ..ingest.validate import PROBLEM_COLUMNS, PROBLEMS, prepare_table, store_table
@@ -31,7 +31,7 @@ def _scalar(raw, sql: str):
 
 def run_import(raw: duckdb.DuckDBPyConnection, source, *, path: str, mapping=None,
                table=None, strict=False, dayfirst=None, decimal=None, encoding="utf-8",
-               as_of=None, progress=False) -> ImportReport:
+               as_of=None, keep_deleted=False, progress=False) -> ImportReport:
     """:meth:`Workbook.import_data <salesanalysis.store.workbook.Workbook.import_data>` on
     the workbook's connection ``raw``; ``path`` names it in messages."""
     check_choice(table, TABLE_ORDER, name="table", where="import_data", optional=True)
@@ -47,28 +47,37 @@ def run_import(raw: duckdb.DuckDBPyConnection, source, *, path: str, mapping=Non
     raw.execute(f"CREATE OR REPLACE TEMP TABLE {PROBLEMS} "
                 f"({', '.join(f'{ident(c)} {t}' for c, t in PROBLEM_COLUMNS.items())},"
                 " severity VARCHAR)")
-    steps = None
+    steps, prepared = None, []
     try:
         found, ignored = discover(raw, source, mapping, table=table, encoding=encoding)
         if not found:
             raise SourceError("no canonical table found in the source"
                               + (f"; ignored: {'; '.join(ignored)}" if ignored else ""))
-        tables = [t for t in TABLE_ORDER if t in found]
-        steps = tqdm(total=2 * len(tables), desc="import", unit="step", disable=not progress)
+        order = {t: i for i, t in enumerate(TABLE_ORDER)}
+        entries = sorted(found, key=lambda e: order[found[e].table])
+        steps = tqdm(total=2 * len(entries), desc="import", unit="step", disable=not progress)
         prepared, unreadable = [], []
-        for name in tables:  # outside the transaction: only temporary tables change
-            steps.set_postfix_str(f"reading {found[name].label}")
+        for entry in entries:  # outside the transaction: only temporary tables change
+            steps.set_postfix_str(f"reading {found[entry].label}")
             try:
-                prepared.append(prepare_table(raw, found[name], SCHEMAS[name],
-                                              mapping.for_table(name), options,
-                                              import_id))
+                item = prepare_table(raw, found[entry], SCHEMAS[found[entry].table],
+                                     mapping.for_table(entry), options, import_id,
+                                     keep_deleted=keep_deleted)
+                prepared.append(item)
+                if item.extra is not None:  # the deals' stage dates, as history rows
+                    prepared.append(prepare_table(
+                        raw, item.extra, SCHEMAS[item.extra.table],
+                        TableMapping(item.extra.table, item.extra.label), options,
+                        import_id))
             except SourceError as exc:  # read the others too: say every file at once
                 unreadable.append(str(exc))
             steps.update()
         if unreadable:
             raise SourceError("\n".join(unreadable))
+        prepared.sort(key=lambda p: order[p.schema.name])
+        tables = {src.table for src in found.values()}
         # until a reps table is imported, deals and activities bring their reps
-        add_reps = "reps" not in found and not _scalar(raw, 
+        add_reps = "reps" not in tables and not _scalar(raw,
             "SELECT count(*) FROM _import_files WHERE table_name = 'reps'")
         raw.begin()
         try:
@@ -77,7 +86,7 @@ def run_import(raw: duckdb.DuckDBPyConnection, source, *, path: str, mapping=Non
                 steps.set_postfix_str(f"storing {item.schema.name}")
                 results.append(store_table(raw, item, import_id, add_reps=add_reps))
                 steps.update()
-            if "opportunities" in found:  # dated when the data stands, not today
+            if "opportunities" in tables:  # dated when the data stands, not today
                 _snapshot(raw, import_id, as_of or pd.Timestamp(
                     latest_event(raw) or dt.date.today()).normalize().to_pydatetime())
             problems = (raw.execute(f"SELECT * FROM {PROBLEMS} "
@@ -102,8 +111,9 @@ def run_import(raw: duckdb.DuckDBPyConnection, source, *, path: str, mapping=Non
         if steps is not None:
             steps.close()
         raw.execute("DETACH DATABASE IF EXISTS _source_db")
-        for t in TABLE_ORDER:
-            raw.execute(f"DROP TABLE IF EXISTS temp._typed_{t}")
+        for item in prepared:
+            if item.typed:
+                raw.execute(f"DROP TABLE IF EXISTS temp.{item.typed}")
     return ImportReport(import_id, results, problems.drop(columns="import_id"), ignored)
 
 
@@ -131,9 +141,11 @@ def _log(raw, import_id, started, as_of, results, also=()) -> None:
         raw.execute(f"INSERT INTO {table} SELECT * EXCLUDE (severity) FROM {PROBLEMS} "
                     f"WHERE severity = '{severity}'")
     for r in results:
-        raw.execute("INSERT INTO _import_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        raw.execute("INSERT INTO _import_files (import_id, table_name, source, rows_read, "
+                    "accepted, rejected, flagged, unused_columns, excluded) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [import_id, r.table, r.source, r.rows_read, r.accepted, r.rejected,
-                     r.flagged, json.dumps(r.unused_columns)])
+                     r.flagged, json.dumps(r.unused_columns), r.excluded])
     raw.execute(
         "INSERT INTO _imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [import_id, started, dt.datetime.now(), as_of,

@@ -30,7 +30,7 @@ _IMPORTS = {
 _IMPORT_FILES = {
     "import_id": "BIGINT", "table_name": "VARCHAR", "source": "VARCHAR",
     "rows_read": "BIGINT", "accepted": "BIGINT", "rejected": "BIGINT",
-    "flagged": "BIGINT", "unused_columns": "VARCHAR",
+    "flagged": "BIGINT", "unused_columns": "VARCHAR", "excluded": "BIGINT",
 }
 # rows ("*") and non-empty values per column of each table, kept up to date by imports
 _PROFILE = {"table_name": "VARCHAR", "column_name": "VARCHAR", "non_null": "BIGINT"}
@@ -158,7 +158,7 @@ class Workbook:
     def import_data(self, source, *, mapping=None, table: str | None = None,
                     strict: bool = False, dayfirst: bool | None = None,
                     decimal: str | None = None, encoding: str = "utf-8",
-                    as_of: dt.date | str | None = None,
+                    as_of: dt.date | str | None = None, keep_deleted: bool = False,
                     progress: bool = False) -> ImportReport:
         """Import every canonical table found in ``source``, all or nothing.
 
@@ -173,6 +173,8 @@ class Workbook:
         dayfirst, decimal: override the mapping's reading options.
         as_of: the date the data stands at (the data date) and of the opportunity
             snapshot this import records; default: the latest event in the data.
+        keep_deleted: keep the rows the source marks deleted (the mapping's
+            ``deleted``); by default they are left out and counted as excluded.
 
         Rows whose key is already stored replace the stored row, so importing the
         same data twice changes nothing. A failure leaves the workbook unchanged.
@@ -182,7 +184,8 @@ class Workbook:
                                 "read_only=False to import")
         return run_import(self._raw, source, path=self.path, mapping=mapping, table=table,
                           strict=strict, dayfirst=dayfirst, decimal=decimal,
-                          encoding=encoding, as_of=as_of, progress=progress)
+                          encoding=encoding, as_of=as_of, keep_deleted=keep_deleted,
+                          progress=progress)
 
     # -- lifecycle ---------------------------------------------------------------
     @classmethod
@@ -230,11 +233,13 @@ def _ensure_schema(raw: duckdb.DuckDBPyConnection) -> None:
             if name not in have:
                 raw.execute(f"ALTER TABLE {ident(schema.name)} ADD COLUMN {ident(name)} "
                             f"{sql_type}")
-    raw.execute(_create("_imports", _IMPORTS))
-    raw.execute(_create("_import_files", _IMPORT_FILES))
-    raw.execute(_create("_profile", _PROFILE))
-    for table in ("rejects", "flags"):
-        raw.execute(_create(table, PROBLEM_COLUMNS))
+    for table, columns in (("_imports", _IMPORTS), ("_import_files", _IMPORT_FILES),
+                           ("_profile", _PROFILE), ("rejects", PROBLEM_COLUMNS),
+                           ("flags", PROBLEM_COLUMNS)):
+        raw.execute(_create(table, columns))
+        for name in columns.keys() - stored_columns(raw, table):
+            raw.execute(f"ALTER TABLE {ident(table)} ADD COLUMN {ident(name)} "
+                        f"{columns[name]}")
 
 
 def data_date(workbook) -> pd.Timestamp:

@@ -131,7 +131,7 @@ def test_a_source_with_no_canonical_table(tmp_path, workbook):
 def test_two_sources_for_one_table_are_refused(tmp_path, workbook):
     REPS.to_csv(tmp_path / "reps.csv", index=False)
     REPS.to_parquet(tmp_path / "reps.parquet")
-    with pytest.raises(sa.SourceError, match="two sources feed table 'reps'"):
+    with pytest.raises(sa.SourceError, match="two sources feed 'reps': reps.csv and reps.parquet"):
         workbook.import_data(tmp_path)
 
 
