@@ -70,27 +70,28 @@ def _outcome(flags: dict[str, str], find) -> str | None:
 
 
 def add_computed_columns(con, stage: str, tmap: TableMapping,
-                         columns: dict[str, tuple[str, str]]) -> list[str]:
+                         columns: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
     """Add the mapping's computed columns to the staged table ``stage``.
 
-    Returns what the source lacks for them, one note each (the column is then
-    computed from what is there, or not at all).
+    Returns what the source lacks for them, ``(canonical column, note)`` each (the
+    column is then computed from what is there, or not at all).
     """
     find = _lookup(columns)
     exprs: dict[str, str] = {}
-    notes: list[str] = []
+    notes: list[tuple[str, str]] = []
     for target, template in tmap.templates.items():
         expr, absent = _template(template, find)
         if absent:
-            notes.append(f"templates.{target}: the source has no column "
-                         f"{', '.join(map(repr, absent))}")
+            notes.append((target, f"mapping templates.{target}: the source has no "
+                                  f"column {', '.join(map(repr, absent))}"))
         if expr:
             exprs[target] = expr
     routed: dict[str, list[str]] = {}
     for header, routes in tmap.prefixes.items():
         col = find(header)
         if col is None:
-            notes.append(f"prefixes: the source has no column {header!r}")
+            notes.append((", ".join(routes.values()),
+                          f"mapping prefixes: the source has no column {header!r}"))
             continue
         for prefix, target in routes.items():
             routed.setdefault(target, []).append(
@@ -100,8 +101,8 @@ def add_computed_columns(con, stage: str, tmap: TableMapping,
     if tmap.outcome_from:
         absent = [h for h in tmap.outcome_from.values() if find(h) is None]
         if absent:
-            notes.append(f"outcome_from: the source has no column "
-                         f"{', '.join(map(repr, absent))}")
+            notes.append(("outcome", f"mapping outcome_from: the source has no column "
+                                     f"{', '.join(map(repr, absent))}; the stage decides"))
         outcome = _outcome(tmap.outcome_from, find)
         if outcome:
             exprs["outcome"] = outcome

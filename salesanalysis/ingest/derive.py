@@ -17,7 +17,9 @@ an export writes). What cannot be resolved is flagged, never silently settled:
 
 - ``outcome_contradicts_stage``: the source's outcome says open (or won) where the
   stage says won or lost (or the other way);
-- ``closed_without_date``: a won or lost deal with neither ``closed_at`` nor a close date.
+- ``closed_without_date``: a won or lost deal with neither ``closed_at`` nor a close date;
+- ``created_without_date``: a deal without ``created_at`` (an open deal in the first
+  stage often has none): kept, left out of what counts deals by their opening date.
 
 Reps are matched by name loosely (``mike chan`` is ``Mike Chan``, flagged
 ``name_spelling``); until a reps table is imported, the reps that deals and
@@ -86,6 +88,11 @@ def derive_opportunities(con, typed_table: str, *, won=(), lost=(), flag) -> Non
     con.execute(f"UPDATE {t} SET closed_at = CAST(expected_close AS TIMESTAMP) "
                 "WHERE outcome IN ('won', 'lost') AND closed_at IS NULL "
                 "AND expected_close IS NOT NULL")
+    flag(f"""SELECT _row AS row, 'created_at' AS column_name, NULL AS value,
+             'created_without_date' AS reason,
+             'a deal without a creation date: kept, but left out of what counts deals by '
+             || 'the date they were opened (new pipeline, cycle time)' AS message
+             FROM {t} WHERE _mask = 0 AND created_at IS NULL""")
     flag(f"""SELECT _row AS row, 'closed_at' AS column_name, NULL AS value,
              'closed_without_date' AS reason,
              'a ' || outcome || ' deal without a close date: it counts in no period'

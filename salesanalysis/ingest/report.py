@@ -111,7 +111,8 @@ class ImportReport:
                              f"x {row.problems:,}")
                 lines += [f"      {_where(p)}" for p in self._examples(row).itertuples()]
         for src, cols in self.unused_columns.items():
-            lines.append(f"  {src}: columns not used: {', '.join(cols)}")
+            more = f" and {len(cols) - 12} more" if len(cols) > 12 else ""
+            lines.append(f"  {src}: columns not used: {', '.join(cols[:12])}{more}")
         for item in self.ignored:
             lines.append(f"  ignored: {item}")
         return "\n".join(lines)

@@ -318,11 +318,11 @@ class PreparedTable:
     extra: SourceTable | None = None
 
 
-def _note(con, result, import_id, notes: list[str]) -> None:
+def _note(con, result, import_id, notes: list[tuple[str, str]]) -> None:
     """Say, once per import, what the mapping names and the source lacks."""
-    for note in notes:
+    for column, note in notes:
         _record(con, result, import_id, "warning",
-                f"SELECT NULL::BIGINT AS row, NULL AS column_name, NULL AS value, "
+                f"SELECT NULL::BIGINT AS row, {literal(column)} AS column_name, NULL AS value, "
                 f"'mapping_column_absent' AS reason, {literal(note)} AS message")
 
 

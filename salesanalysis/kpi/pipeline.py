@@ -61,9 +61,11 @@ def state_at(workbook, at) -> ibis.Table:
     """
     end = (check_date(at, name="as_of") + pd.Timedelta(days=1)).to_pydatetime()
     o = workbook.table(_OPP)
-    o = o.filter(o.created_at < end)
     h = workbook.table("opportunity_history")
     h = h.filter(h.changed_at < end)
+    # a deal without a creation date existed by the first history row (or snapshot) it has
+    o = o.filter((o.created_at < end) | (o.created_at.isnull()
+                                        & o.opportunity_id.isin(h.opportunity_id)))
     last = h.group_by(h.opportunity_id.name("_oid")).agg(
         _stage=h.stage.argmax(h.changed_at, where=h.stage.notnull()),
         _amount=h.amount.argmax(h.changed_at, where=h.amount.notnull()),
@@ -154,7 +156,8 @@ def stalled_deals(workbook, *, as_of=None, idle_days: int = 30, stage_factor: fl
     ensure_loaded(workbook, ["disqualify_candidates"], [])
     at = as_of.to_pydatetime()
     o = workbook.table(_OPP)
-    o = o.filter((o.outcome == "open") & (o.created_at < at + pd.Timedelta(days=1)))
+    o = o.filter((o.outcome == "open") & ((o.created_at < at + pd.Timedelta(days=1))
+                                          | o.created_at.isnull()))
     if rep is not None:
         o = o.filter(o.rep_id.isin([rep] if isinstance(rep, str) else list(rep)))
     acts = workbook.table("activities")

@@ -87,3 +87,52 @@ def test_one_source_column_feeds_several_canonical_columns(workbook, reps, tmp_p
     assert stored["created_at"] == stored["offer_sent_at"] == pd.Timestamp("2024-02-03")
     assert stored["rep_id"] == "R1"  # the column the mapping names wins over 'rep_id'
     assert report.results[0].unused_columns == ["rep_id"]
+
+
+@pytest.mark.parametrize("spec,message", [
+    ({"events": {"source": "Event"}}, "tables.events: unknown table 'events'"),
+    ({"events": {"table": "activity"}}, "unknown table 'activity'"),
+    ({"opportunities": {"outcome_from": {"won_flag": "IsWon"}}}, "unknown flag 'won_flag'"),
+    ({"activities": {"outcome_from": {"won": "IsWon"}}}, "only opportunities have an outcome"),
+    ({"opportunities": {"stage_dates": "Date entered (.+)"}}, "a group (?P<stage>...)"),
+    ({"opportunities": {"stage_dates": "Date entered (?P<stage>.+"}}, "not a valid regular"),
+    ({"opportunities": {"lookups": {"list_amount": "products.price"}}}, "is not table.column"),
+    ({"reps": {"lookups": {"team": "products.list_price"}}}, "reps has no column that refers"),
+    ({"reps": {"templates": {"name": "First Last"}}}, "names no source column"),
+    ({"activities": {"units": {"duration_s": "fortnights"}}}, "unknown unit 'fortnights'"),
+    ({"activities": {"prefixes": {"WhatId": "opportunity_id"}}}, "must map id prefixes"),
+])
+def test_the_export_keys_are_checked(spec, message):
+    with pytest.raises(MappingError, match=message.replace("(", r"\(").replace(")", r"\)")
+                       .replace("?", r"\?").replace(".", r"\.").replace("+", r"\+")):
+        load_mapping({"tables": spec})
+
+
+def test_shipped_mappings_load_by_name_and_two_entries_may_feed_one_table():
+    m = load_mapping("salesforce")
+    assert m.path.endswith("salesforce.yaml")
+    assert {e.table for e in m.tables.values() if e.name in ("activities", "events")} == {
+        "activities"}
+    assert m.table_for_source("Event") == "events"
+    with pytest.raises(MappingError, match="the shipped mappings are .*salesforce"):
+        load_mapping("salesfarce")
+
+
+def test_an_exact_source_name_wins_over_a_pattern():
+    m = load_mapping({"tables": {"opportunities": {"source": ["*deal*"]},
+                                 "stages": {"source": "deal_stages"}}})
+    assert m.table_for_source("all-deals") == "opportunities"
+    assert m.table_for_source("Deal Stages") == "stages"
+
+
+def test_a_catch_all_value_recodes_every_value_not_listed(workbook):
+    frames = {"reps": pd.DataFrame({"rep_id": ["R1"], "name": ["Ana"]}),
+              "activities": pd.DataFrame({"activity_id": ["A1", "A2", "A3"], "rep_id": "R1",
+                                          "occurred_at": "2024-01-02",
+                                          "activity_type": ["Phone", "Fax", None]})}
+    report = workbook.import_data(frames, mapping={"tables": {"activities": {
+        "values": {"activity_type": {"Phone": "call", "*": "other"}},
+        "defaults": {"activity_type": "task"}}}})
+    types = workbook.to_pandas("activities").set_index("activity_id")["activity_type"]
+    assert types.to_dict() == {"A1": "call", "A2": "other", "A3": "task"}
+    assert report.ok
