@@ -44,6 +44,7 @@ class ImportReport:
     results: list[TableResult]
     problems: pd.DataFrame
     ignored: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # the mapping chosen, tables read by headers
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
@@ -96,7 +97,7 @@ class ImportReport:
         return problems_by_reason(self.problems)
 
     def __str__(self) -> str:
-        lines = [f"Import {self.import_id}:"]
+        lines = [f"Import {self.import_id}:", *(f"  {note}" for note in self.notes)]
         for r in self.results:
             lines.append(f"  {r.table:<20} {r.source:<32} read {r.rows_read:>10,}  "
                          f"accepted {r.accepted:>10,}  rejected {r.rejected:>8,}  "
@@ -119,6 +120,7 @@ class ImportReport:
 
     def _repr_html_(self) -> str:
         parts = [f"<h4>Import {self.import_id}</h4>",
+                 *(f"<p>{html.escape(note)}</p>" for note in self.notes),
                  self.to_frame().to_html(index=False, escape=True)]
         if not self.problems.empty:
             parts += ["<h5>Problems by reason</h5>",

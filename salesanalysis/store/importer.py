@@ -13,7 +13,8 @@ from tqdm.auto import tqdm
 from ..checks import check_choice, check_date
 from ..errors import DataValidationError, SourceError, WorkbookError
 from ..ingest.coerce import CoercionOptions, ident
-from ..ingest.mapping import TableMapping, load_mapping
+from ..ingest.choose import choose_mapping
+from ..ingest.mapping import TableMapping
 from ..ingest.report import ImportReport
 from ..ingest.sources import discover
 from ..ingest.validate import PROBLEM_COLUMNS, PROBLEMS, prepare_table, store_table
@@ -36,7 +37,7 @@ def run_import(raw: duckdb.DuckDBPyConnection, source, *, path: str, mapping=Non
     the workbook's connection ``raw``; ``path`` names it in messages."""
     check_choice(table, TABLE_ORDER, name="table", where="import_data", optional=True)
     check_choice(decimal, (".", ","), name="decimal", where="import_data", optional=True)
-    mapping = load_mapping(mapping)
+    mapping, notes = choose_mapping(source, mapping, table=table, encoding=encoding)
     options = CoercionOptions(
         dayfirst=mapping.dayfirst if dayfirst is None else bool(dayfirst),
         decimal=mapping.decimal if decimal is None else decimal)
@@ -114,7 +115,7 @@ def run_import(raw: duckdb.DuckDBPyConnection, source, *, path: str, mapping=Non
         for item in prepared:
             if item.typed:
                 raw.execute(f"DROP TABLE IF EXISTS temp.{item.typed}")
-    return ImportReport(import_id, results, problems.drop(columns="import_id"), ignored)
+    return ImportReport(import_id, results, problems.drop(columns="import_id"), ignored, notes)
 
 
 def _snapshot(raw, import_id: int, at: dt.datetime) -> None:
