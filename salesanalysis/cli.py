@@ -9,7 +9,8 @@ import time
 import traceback
 from pathlib import Path
 
-from .errors import BatchError, DataValidationError, SalesAnalysisError, WorkbookError
+from .errors import (BatchError, DataValidationError, SalesAnalysisError, SourceError,
+                     WorkbookError)
 from .ingest.report import problems_by_reason
 
 __all__ = ["main"]
@@ -22,7 +23,8 @@ def _import(args) -> int:
         report = wb.import_data(args.source, mapping=args.mapping, table=args.table,
                                 strict=args.strict, dayfirst=args.dayfirst,
                                 decimal=args.decimal, encoding=args.encoding,
-                                as_of=args.as_of, progress=not args.quiet)
+                                as_of=args.as_of, keep_deleted=args.keep_deleted,
+                                progress=not args.quiet)
     print(report)
     if not report.ok:
         print(f"{len(report.rejects):,} problem(s) on rejected rows are stored in the "
@@ -31,6 +33,73 @@ def _import(args) -> int:
         print(f"salesanalysis import: every row of {', '.join(report.lost_tables)} was "
               "rejected", file=sys.stderr)
     return report.exit_code
+
+
+def _map(args) -> int:
+    import yaml
+
+    from .ingest.mapping_file import read_mapping, shipped_mappings
+    from .ingest.propose import propose
+    from .ingest.recognise import bind, recognise
+    from .ingest.samples import read_samples
+
+    samples = read_samples(args.files)
+    if not samples:
+        raise SourceError(f"no CSV, Parquet or Excel table in {', '.join(args.files)}")
+    found = None
+    if args.crm:
+        mapping, notes = bind(read_mapping(args.crm), samples)
+        found = (args.crm, mapping, notes)
+    else:
+        found = recognise(samples)
+    if found is not None:
+        name, mapping, notes = found
+        data = yaml.safe_load(shipped_mappings()[name].read_text(encoding="utf-8"))
+        for entry in mapping.tables.values():  # the files read by their headers
+            if entry.name in data.get("tables", {}):
+                data["tables"][entry.name]["source"] = list(entry.sources)
+        text = (f"# {'Recognised as' if not args.crm else 'Read as'} {name}: "
+                f"{mapping.description}\n# The shipped file, with comments on each "
+                f"column: templates/mappings/{name}.yaml\n"
+                + "".join(f"# {note}\n" for note in notes)
+                + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+        print(f"recognised as {name}: {mapping.description}" if not args.crm
+              else f"read as {name}", file=sys.stderr)
+    else:
+        text, _ = propose(samples)
+        print("no shipped format recognised; proposed a mapping from the headers and "
+              "values", file=sys.stderr)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}; import with: salesanalysis import "
+              f"{' '.join(args.files)} --workbook WORKBOOK --mapping {args.out}",
+              file=sys.stderr)
+    else:
+        print(text, end="")
+    return 0
+
+
+def _rejects(args) -> int:
+    from .store.workbook import open_workbook
+
+    with open_workbook(args.workbook, read_only=True) as wb:
+        rejects = wb.rejects(args.import_id)
+    if args.out:
+        out = Path(args.out)
+        if out.suffix.lower() == ".xlsx":
+            rejects.to_excel(out, index=False)
+        else:
+            rejects.to_csv(out, index=False)
+        print(f"wrote {len(rejects):,} rejected row problem(s) to {out}")
+    elif rejects.empty:
+        print("no rejected rows")
+    else:
+        import pandas as pd
+
+        with pd.option_context("display.max_rows", None, "display.max_colwidth", 80,
+                               "display.width", 200):
+            print(rejects.to_string(index=False))
+    return 0
 
 
 def _demo(args) -> int:
@@ -159,7 +228,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("source", help="folder of CSV/Parquet files, CSV/Parquet/Excel file, "
                                   "DuckDB file or SQLAlchemy URL")
     p.add_argument("--workbook", required=True, help="workbook file (created if missing)")
-    p.add_argument("--mapping", help="column mapping YAML file (default: identity)")
+    p.add_argument("--mapping", help="column mapping: a YAML file, a shipped mapping's name "
+                   "(salesforce, salesforce_fivetran, hubspot_export, hubspot_fivetran, "
+                   "pipedrive_export, pipedrive_api, odoo_export, spreadsheet) or auto "
+                   "(recognise the export, else propose a mapping); default: identity")
+    p.add_argument("--keep-deleted", action="store_true",
+                   help="keep the rows the source marks deleted (left out by default)")
     p.add_argument("--table", help="canonical table of a single file whose name does not say")
     p.add_argument("--strict", action="store_true",
                    help="fail listing every problem instead of storing the good rows")
@@ -171,6 +245,20 @@ def _parser() -> argparse.ArgumentParser:
                    "of the opportunity snapshot); default: the latest event in the data")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_import)
+
+    p = sub.add_parser("map", help="recognise an export or propose a mapping for it")
+    p.add_argument("files", nargs="+", help="the export's files or folders")
+    p.add_argument("--crm", help="read it as this shipped mapping (salesforce, hubspot_export ...)")
+    p.add_argument("--out", help="write the mapping to this YAML file (default: print it)")
+    p.set_defaults(run=_map)
+
+    p = sub.add_parser("rejects", help="every rejected row of an import: file, row, column, "
+                                       "value, reason")
+    p.add_argument("--workbook", required=True)
+    p.add_argument("--import", dest="import_id", type=int,
+                   help="the import (default: the latest)")
+    p.add_argument("--out", help="write them to a .csv or .xlsx file")
+    p.set_defaults(run=_rejects)
 
     p = sub.add_parser("demo", help="build a demo workbook with planted patterns")
     p.add_argument("--workbook", required=True, help="workbook file (replaced)")
