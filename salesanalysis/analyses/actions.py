@@ -51,7 +51,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _GUARDED = re.compile(r"'*[=+\-@\t\r]")
 # every other table gets a source name no sheet, file or table is called
 _ACTIONS_ONLY = Mapping(tables={t: TableMapping(table=t, source="[not read by actions import]")
-                                for t in SCHEMAS if t != "actions"})
+                                for t in SCHEMAS if t != "actions"}, by_headers=False)
 
 
 def _today(workbook) -> pd.Timestamp:

@@ -63,7 +63,7 @@ def choose_mapping(source, mapping, *, table=None, encoding="utf-8") -> tuple[Ma
             "mapping: no shipped format recognised; the proposed mapping was used (see it "
             f"with: salesanalysis map {source})", *skipped]
     chosen = load_mapping(mapping)
-    if files is None or table is not None:
+    if files is None or table is not None or not chosen.by_headers:
         return chosen, []
     if all(chosen.table_for_source(n) is not None for n in source_names(files)):
         return chosen, []

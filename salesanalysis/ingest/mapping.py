@@ -123,6 +123,8 @@ class Mapping:
     decimal: str = "."
     path: str | None = None
     description: str = ""
+    # a table no entry names is read as the entry its headers fit
+    by_headers: bool = True
 
     def for_table(self, entry: str) -> TableMapping:
         """The mapping entry ``entry``; a canonical table not mapped reads as itself."""

@@ -23,6 +23,7 @@ from .derive import derive_opportunities, derive_reps, fill_lookups
 from .coerce import (CoercionOptions, clean_text, clock_seconds, ident, literal, parse,
                      source_text, typed)
 from .mapping import CLOCK_UNITS, UNIT_FACTORS, TableMapping
+from .rules import bad_type_message, rules_for
 from ..schema import Column, TableSchema
 from .sources import STAGE, SourceTable, stage_columns, stage_select
 
@@ -42,8 +43,6 @@ PROBLEM_COLUMNS = {
 PROBLEMS = "_problems"  # this import's problems, severity 'error' or 'warning'
 _BAD = "_bad_rows"
 _LINES = "_stage_lines"  # record -> line, for files whose records and lines differ
-_BAD_TYPE_REASON = {"float": "bad_number", "int": "bad_integer", "bool": "bad_boolean",
-                    "date": "bad_date", "timestamp": "bad_date"}
 
 
 @dataclass
@@ -61,75 +60,6 @@ class TableResult:
 def temp_name(prefix: str, entry: str) -> str:
     """The temporary table of one mapping entry (entry names may hold any character)."""
     return f"{prefix}_{hashlib.md5(entry.encode()).hexdigest()[:10]}"
-
-
-@dataclass(frozen=True)
-class _Rule:
-    column: str
-    reason: str
-    condition: str  # SQL over the canonical values (and __raw_<column> texts)
-    message: str
-
-
-def _bad_type_message(col: Column, options: CoercionOptions) -> str:
-    if col.dtype in ("date", "timestamp"):
-        slash = "DD/MM/YYYY" if options.dayfirst else "MM/DD/YYYY"
-        return (f"not a date; expected YYYY-MM-DD, {slash} or DD.MM.YYYY "
-                f"(dayfirst={options.dayfirst})")
-    if col.dtype in ("float", "int"):
-        kind = "a whole number" if col.dtype == "int" else "a number"
-        return (f"not {kind} with decimal mark {options.decimal!r}; "
-                "set the decimal option if the source writes 1.234,56")
-    if col.dtype == "bool":
-        return "not a yes/no value (yes/no, y/n, true/false, 1/0)"
-    return "cannot be read"
-
-
-def _rules(schema: TableSchema, present: set[str], options: CoercionOptions,
-           found: set[str]) -> list[_Rule]:
-    """The rules of ``schema``; ``present`` are the columns read from text, ``found``
-    every column the source has."""
-    rules: list[_Rule] = []
-    for col in schema.columns:
-        c = ident(col.name)
-        if col.required and col.default is None:
-            empty = f"{ident('__raw_' + col.name)} IS NULL" if col.name in present else "TRUE"
-            rules.append(_Rule(col.name, "missing_value", f"{c} IS NULL AND {empty}",
-                               f"{col.name} is empty but required"))
-        if col.dtype != "str" and col.name in present:
-            rules.append(_Rule(col.name, _BAD_TYPE_REASON[col.dtype],
-                               f"{c} IS NULL AND {ident('__raw_' + col.name)} IS NOT NULL",
-                               _bad_type_message(col, options)))
-        if col.dtype == "float" and col.name in found:
-            rules.append(_Rule(col.name, "bad_number", f"NOT isfinite({c})",
-                               "not a finite number (NaN, infinity or too large)"))
-        if col.allowed is not None:
-            allowed = ", ".join(literal(v) for v in col.allowed)
-            rules.append(_Rule(col.name, "not_allowed", f"{c} NOT IN ({allowed})",
-                               f"not one of: {', '.join(col.allowed)} "
-                               "(recode source values in the mapping file)"))
-        if col.minimum is not None:
-            what = "negative" if col.minimum == 0 else f"below the minimum {col.minimum:g}"
-            rules.append(_Rule(col.name, "below_minimum", f"{c} < {col.minimum!r}", what))
-        if col.maximum is not None:
-            rules.append(_Rule(col.name, "above_maximum", f"{c} > {col.maximum!r}",
-                               f"above the maximum {col.maximum:g}"))
-        if col.dtype in ("date", "timestamp"):
-            lo, hi = literal(options.min_date), literal(options.max_date)
-            rules.append(_Rule(col.name, "implausible_date",
-                               f"({c} < DATE {lo} OR {c} > DATE {hi})",
-                               f"outside the plausible range {options.min_date} to "
-                               f"{options.max_date}"))
-        if col.pattern is not None:
-            rules.append(_Rule(col.name, "bad_format",
-                               f"NOT regexp_full_match({c}, {literal(col.pattern)})",
-                               f"does not match the expected form {col.pattern}"))
-    for check in schema.checks:
-        rules.append(_Rule(check.later, check.reason,
-                           f"{ident(check.later)} < {ident(check.earlier)}", check.message))
-    if len(rules) > 62:
-        raise AssertionError(f"{schema.name}: more rules than fit a 64-bit mask")
-    return rules
 
 
 def _record(con, result: TableResult, import_id: int, severity: str, select: str) -> None:
@@ -210,7 +140,7 @@ def _check_defaults(con, schema: TableSchema, tmap: TableMapping,
         if col.name in tmap.defaults and tmap.defaults[col.name] is not None:
             if con.execute(f"SELECT {_default(col, tmap, options)}").fetchone()[0] is None:
                 wrong.append(f"tables.{schema.name}.defaults.{col.name} = "
-                             f"{tmap.defaults[col.name]!r}: {_bad_type_message(col, options)}")
+                             f"{tmap.defaults[col.name]!r}: {bad_type_message(col, options)}")
     if wrong:
         raise MappingError("the mapping's defaults cannot be read:\n  " + "\n  ".join(wrong))
 
@@ -381,7 +311,7 @@ def prepare_table(con, src: SourceTable, schema: TableSchema, tmap: TableMapping
 
     typed_table = temp_name("_typed", tmap.name)
     text_columns = _text_columns(schema, found, stage_types, tmap)
-    rules = _rules(schema, text_columns, options, set(found))
+    rules = rules_for(schema, text_columns, options, set(found))
     select = _typed_select(schema, found, stage_types, tmap, options, rules, row, text_columns,
                            keep_deleted)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {typed_table} AS {select}")

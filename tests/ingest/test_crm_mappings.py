@@ -7,7 +7,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import salesanalysis as sa
 from salesanalysis import kpi
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "crm"
@@ -242,3 +241,19 @@ def test_hubspot_fivetran_seeds(workbook):
     calls = report.rejects.query("source == 'engagement_call_data.csv'")
     assert calls["reason"].tolist() == ["missing_column"]
     assert by_source.loc["deal_stage_data.csv", "accepted"] == 14
+
+
+def test_spreadsheet_calls_and_visits_feed_one_table(tmp_path, workbook):
+    write(tmp_path, "deals.csv", "Date,Salesperson,Customer,Stage,Amount,Closed date\n"
+                                 "2024-01-03,Tom Baker,Acme,Won,900,2024-02-01\n")
+    write(tmp_path, "calls.csv", "Date,Salesperson,Customer,Duration in minutes\n"
+                                 "2024-01-02,Tom Baker,Acme,5\n")
+    write(tmp_path, "visits.csv", "Date,Salesperson,Customer,Duration in minutes\n"
+                                  "2024-01-04,tom baker,Acme,90\n2024-01-05,Tom Baker,Beta,30\n")
+    report = workbook.import_data(tmp_path, mapping="spreadsheet")
+    balanced(report)
+    acts = workbook.to_pandas("activities")
+    assert sorted(zip(acts["activity_type"], acts["duration_s"])) == [
+        ("call", 300.0), ("visit", 1800.0), ("visit", 5400.0)]
+    assert set(acts["rep_id"]) == {"Tom Baker"}
+    assert report.flags.query("reason == 'name_spelling'")["row"].tolist() == [2]
