@@ -17,6 +17,7 @@ __all__ = ["main"]
 
 
 def _import(args) -> int:
+    from .kpi.registry import describe_coverage
     from .store.workbook import open_workbook
 
     with open_workbook(args.workbook) as wb:
@@ -25,7 +26,9 @@ def _import(args) -> int:
                                 decimal=args.decimal, encoding=args.encoding,
                                 as_of=args.as_of, keep_deleted=args.keep_deleted,
                                 progress=not args.quiet)
+        allows = describe_coverage(wb)
     print(report)
+    print(allows)
     if not report.ok:
         print(f"{len(report.rejects):,} problem(s) on rejected rows are stored in the "
               f"workbook: salesanalysis info --workbook {args.workbook}", file=sys.stderr)
@@ -129,6 +132,7 @@ def _demo(args) -> int:
 
 
 def _info(args) -> int:
+    from .kpi.registry import describe_coverage
     from .store.workbook import open_workbook
 
     with open_workbook(args.workbook, read_only=True) as wb:
@@ -136,6 +140,7 @@ def _info(args) -> int:
         imports = wb.imports()
         rejects = wb.rejects()
         data_date, source = wb.data_date_source()
+        allows = describe_coverage(wb)
     print(f"workbook {args.workbook}: {len(imports)} import(s); data date "
           f"{data_date:%Y-%m-%d} ({source})")
     for row in info.itertuples():
@@ -150,6 +155,7 @@ def _info(args) -> int:
         print("rejects by reason (latest import):")
         for row in problems_by_reason(rejects).itertuples():
             print(f"  {row.table}.{row.column}: {row.reason} x {row.problems:,}")
+    print(allows)
     return 0
 
 

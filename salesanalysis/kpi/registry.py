@@ -15,7 +15,8 @@ from ..errors import InvalidArgumentError, UnknownNameError
 from ..schema import SCHEMAS
 from .units import UNITS
 
-__all__ = ["KPI", "REGISTRY", "register", "get", "kpis", "missing", "UNITS"]
+__all__ = ["KPI", "REGISTRY", "register", "get", "kpis", "missing", "coverage",
+           "describe_coverage", "UNITS"]
 
 
 
@@ -94,3 +95,35 @@ def missing(workbook, columns: dict[str, tuple[str, ...]]) -> list[str]:
             continue
         out += [f"column {table}.{c} (no values)" for c in cols if profile[table][c] == 0]
     return out
+
+
+def coverage(workbook) -> pd.DataFrame:
+    """What the loaded data allows: one row per KPI with its group, whether it can be
+    computed and, if not, what it needs (the rule the reports use to show a section
+    or say what it lacks)."""
+    rows = []
+    for k in REGISTRY.values():
+        lacks = missing(workbook, k.columns)
+        rows.append({"group": k.group, "kpi": k.name, "available": not lacks,
+                     "needs": "; ".join(lacks)})
+    return pd.DataFrame(rows, columns=["group", "kpi", "available", "needs"])
+
+
+def describe_coverage(workbook) -> str:
+    """:func:`coverage` in words, one line per KPI group and one per missing need."""
+    table = coverage(workbook)
+    lines = ["what the data allows (KPIs by report section):"]
+    for group, part in table.groupby("group", sort=False):
+        have = int(part["available"].sum())
+        lines.append(f"  {group or 'other'}: {have} of {len(part)} KPIs"
+                     + ("" if have < len(part) else " (all)"))
+        lacking = part[~part["available"]]
+        by_need: dict[str, list[str]] = {}
+        for row in lacking.itertuples():
+            for need in row.needs.split("; "):
+                by_need.setdefault(need, []).append(row.kpi)
+        for need, names in sorted(by_need.items(), key=lambda item: -len(item[1])):
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3
+                                            else "")
+            lines.append(f"    needs {need}: {shown}")
+    return "\n".join(lines)
