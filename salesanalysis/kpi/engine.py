@@ -2,7 +2,9 @@
 
 Grouping, filtering and aggregating run in the workbook's engine; what comes
 back is one small row per group and period, which pandas completes with zero
-rows for the periods where nothing happened.
+rows for the periods where nothing happened. Zero only where the data could have
+recorded something: a period before a fact's first event or after its last is
+outside what the data covers, and its measures are missing, not zero.
 """
 
 from __future__ import annotations
@@ -96,6 +98,36 @@ def _aggregate(workbook, fact_name, measures, dims, period, start, end,
     t = dated(workbook, t, fact.date, dims, period, start, end, fact)
     keys = list(dims) + (["period_start"] if period else [])
     return aggregate(t, keys, **{m: MEASURES[m].agg(t) for m in measures})
+
+
+def coverage(workbook, table: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The first and last event the source ``table`` records, on any date a fact reads
+    from it (None, None: no dated row). Deals created in January cover January's
+    closings too, even if the first deal closed in March."""
+    dates = sorted({f.date for f in FACTS.values() if f.table == table})
+    t = workbook.table(table)
+    found = to_pandas(t.aggregate(
+        **{f"first_{d}": t[d].min() for d in dates}, **{f"last_{d}": t[d].max() for d in dates}))
+    firsts = [found[f"first_{d}"].iloc[0] for d in dates]
+    lasts = [found[f"last_{d}"].iloc[0] for d in dates]
+    firsts = [pd.Timestamp(v) for v in firsts if pd.notna(v)]
+    lasts = [pd.Timestamp(v) for v in lasts if pd.notna(v)]
+    return (min(firsts), max(lasts)) if firsts else (None, None)
+
+
+def uncovered(out, covered, period, start, end) -> pd.Series:
+    """Which rows of ``out`` lie wholly outside ``covered`` (first, last event): their
+    zeros would say nothing happened where the data cannot tell."""
+    first, last = covered
+    if first is None:
+        return pd.Series(True, index=out.index)
+    if period is not None:
+        begins = pd.to_datetime(out["period_start"])
+        ends = begins + PERIODS[period][1]
+        return (ends <= first) | (begins > last)
+    outside = (end is not None and end + pd.Timedelta(days=1) <= first) or \
+        (start is not None and start > last)
+    return pd.Series(outside, index=out.index)
 
 
 def group_members(workbook, dims: list[str]) -> pd.DataFrame | None:
@@ -224,6 +256,14 @@ def compute(workbook, names, *, by="rep", period=None, start=None, end=None,
             else pd.concat([frame, part], axis=1)
     additive = [m for m in measures if MEASURES[m].additive]
     out = complete(frame, workbook, dims, period, start, end, additive, integers)
+    spans = {}
+    for fact_name, fact_measures in by_fact.items():
+        table = FACTS[fact_name].table
+        spans[table] = spans.get(table) or coverage(workbook, table)
+        outside = uncovered(out, spans[table], period, start, end)
+        if outside.any():
+            for m in fact_measures:
+                out[m] = out[m].astype(float).where(~outside)
     for k in kpis:
         if k.is_ratio:
             out[k.name] = divide(out[k.numerator], out[k.denominator])

@@ -43,7 +43,12 @@ def test_empty_periods_are_zero_rows_and_zero_denominators_are_missing(meetings_
     feb = out[(out["rep"] == "R1") & (out["period"] == "2025-02")].iloc[0]
     assert feb["deals_won"] == 0 and feb["prospects_met"] == 0
     assert math.isnan(feb["close_rate_per_prospect_met"])  # not an error, not infinity
-    assert out["deals_won"].dtype == "int64"
+    # the first deal was created in February: January's deals won are unknown, not 0
+    jan = out[(out["rep"] == "R1") & (out["period"] == "2025-01")].iloc[0]
+    assert math.isnan(jan["deals_won"]) and jan["prospects_met"] == 0  # calls logged
+    covered = kpi.compute(meetings_wb, ["deals_won"], by="rep", period="month",
+                          start="2025-02-01", end="2025-03-31")
+    assert covered["deals_won"].dtype == "int64"
     assert not out["close_rate_per_prospect_met"].isin([math.inf, -math.inf]).any()
 
 

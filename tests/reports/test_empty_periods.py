@@ -33,12 +33,21 @@ def book():
     wb.close()
 
 
-def test_kpis_of_a_period_without_data_are_zero_per_rep(book):
-    frame = kpi.compute(book, ["revenue", "deals_won"], by="rep", period="month",
+def test_kpis_of_a_period_before_the_data_are_unknown_per_rep(book):
+    frame = kpi.compute(book, ["revenue", "deals_won", "calls"], by="rep", period="month",
                         start="2019-01-01", end="2019-01-31")
     assert sorted(frame["rep"]) == ["R1", "R2"]
-    assert frame["revenue"].tolist() == [0.0, 0.0]
-    assert frame["deals_won"].tolist() == [0, 0]
+    assert frame[["revenue", "deals_won", "calls"]].isna().all().all()
+
+
+def test_kpis_of_an_empty_month_inside_the_data_are_zero(book):
+    # deals from 2025-01-05 to 2025-03-05, calls from January to March
+    frame = kpi.compute(book, ["revenue", "deals_won", "calls"], by="rep", period="month",
+                        start="2025-01-01", end="2025-04-30").set_index(["rep", "period"])
+    assert frame.loc[("R1", "2025-01"), "revenue"] == 0  # nothing closed yet
+    assert frame.loc[("R1", "2025-02"), "revenue"] == 900
+    assert frame.loc[("R2", "2025-03"), "deals_won"] == 0  # the new hire
+    assert frame.xs("2025-04", level="period")[["revenue", "calls"]].isna().all().all()
 
 
 @pytest.mark.parametrize("rep,period", [("R1", "2019-01"), ("R2", "2025-03"),
@@ -49,10 +58,10 @@ def test_the_revenue_gap_of_an_empty_period_or_a_new_hire_is_zero(book, rep, per
     assert gap.segments.empty
 
 
-def test_the_review_of_a_period_without_data_shows_zeros(book):
+def test_the_review_of_a_period_before_the_data_shows_unknown_not_zero(book):
     rep_review.prepare(book, period="2019-01")
     card = rep_review.headline(book, rep="R1", period="2019-01").set_index("kpi")
-    assert card.at["revenue", "actual"] == 0
+    assert card["actual"].isna().all()
     assert rep_review.pipeline_due(book, rep="R1", period="2019-01").empty
     assert rep_review.slipped(book, rep="R1", period="2019-01").empty
 
