@@ -12,12 +12,11 @@ from .engine import (aggregate, arguments, complete, compute, dated, divide, ens
 from ..checks import check_date
 from .periods import period_starts, shift_period
 from ..store.workbook import data_date
-from .registry import KPI, register
+from .registry import KPI, missing, register
 from ..store.frames import to_pandas
 from ..errors import InvalidArgumentError
 
-__all__ = ["data_date", "as_of_date", "state_at", "open_pipeline", "stalled_deals",
-           "stalled_summary", "slipped_deals", "pipeline_waterfall", "stage_conversion",
+__all__ = ["data_date", "as_of_date", "state_at", "open_pipeline", "slipped_deals", "pipeline_waterfall", "stage_conversion",
            "sales_velocity"]
 
 _OPP = "opportunities"
@@ -98,12 +97,16 @@ def open_pipeline(workbook, *, by="rep", period=None, start=None, end=None, as_o
     """Open and weighted pipeline at ``as_of`` (default: the data date), or at the end
     of every ``period`` from ``start`` to ``end``.
 
-    Returns the groups (and period) with open_deals, open_pipeline (amount) and
-    weighted_pipeline (amount x the stage probability as of that day; deals
-    whose stage is unknown then count in open_pipeline only).
+    Returns the groups (and period) with open_deals, open_pipeline (the amount of
+    the deals whose amount is known), unpriced_deals (open deals without an amount)
+    and weighted_pipeline (amount x the stage probability as of that day; deals
+    whose stage is unknown then count in open_pipeline only). A sum over deals none
+    of which has an amount is missing, not 0, and so is the weighted pipeline when
+    no stage probabilities are loaded.
     """
     dims, start, end = arguments(by, period, start, end, where="open_pipeline")
-    ensure_loaded(workbook, ["open_pipeline", "weighted_pipeline"], dims)
+    ensure_loaded(workbook, ["open_pipeline"], dims)
+    no_probabilities = bool(missing(workbook, {"stages": ("probability",)}))
     dates = _evaluation_dates(workbook, period, start, end, as_of)
     parts = []
     for at in dates:
@@ -113,124 +116,30 @@ def open_pipeline(workbook, *, by="rep", period=None, start=None, end=None, as_o
             (at if period is None else period_starts(at, at, period)[0]).to_pydatetime()))
         parts.append(t.group_by([*dims, "period_start"]).agg(
             open_deals=t.count(), open_pipeline=t.amount.sum(),
+            unpriced_deals=t.count(where=t.amount.isnull()),
             weighted_pipeline=t.weighted.sum()))
     frame = to_pandas(ibis.union(*parts) if len(parts) > 1 else parts[0])
     frame["period_start"] = frame["period_start"].astype("datetime64[us]")
+    sums, counts = ["open_pipeline", "weighted_pipeline"], ["open_deals", "unpriced_deals"]
     if period is None:
         frame = frame.drop(columns="period_start")
-        out = complete(frame, workbook, dims, None, None, None,
-                       ["open_deals", "open_pipeline", "weighted_pipeline"], {"open_deals"})
+        out = complete(frame, workbook, dims, None, None, None, counts + sums, set(counts))
         out.insert(len(dims), "as_of", dates[0])
-        return out
-    return complete(frame, workbook, dims, period, pd.Timestamp(dates[0]),
-                    pd.Timestamp(dates[-1]), ["open_deals", "open_pipeline",
-                                              "weighted_pipeline"], {"open_deals"})
+    else:
+        out = complete(frame, workbook, dims, period, pd.Timestamp(dates[0]),
+                       pd.Timestamp(dates[-1]), counts + sums, set(counts))
+    none_priced = (out["open_deals"] > 0) & (out["unpriced_deals"] == out["open_deals"])
+    out[sums] = out[sums].astype(float).mask(none_priced, axis=0)
+    if no_probabilities:
+        out["weighted_pipeline"] = float("nan")
+    keys = [c for c in out.columns if c not in counts + sums]
+    return out[keys + ["open_deals", "open_pipeline", "unpriced_deals", "weighted_pipeline"]]
 
 
-def _stage_durations(workbook) -> ibis.Table:
-    """Days each deal spent in each stage it left: (opportunity_id, stage, days)."""
-    h = workbook.table("opportunity_history")
-    h = h.filter((h.kind == "change") & h.stage.notnull())
-    w = ibis.window(group_by=h.opportunity_id, order_by=h.changed_at)
-    h = h.mutate(_prev=h.stage.lag().over(w), _next_at=h.changed_at.lead().over(w),
-                 _next=h.stage.lead().over(w))
-    entered = h.filter(h._prev.isnull() | (h._prev != h.stage))
-    w2 = ibis.window(group_by=entered.opportunity_id, order_by=entered.changed_at)
-    entered = entered.mutate(_left=entered.changed_at.lead().over(w2))
-    return entered.select(
-        "opportunity_id", "stage", entered_at=entered.changed_at,
-        days=(entered._left.epoch_seconds() - entered.changed_at.epoch_seconds()) / 86_400)
-
-
-def stalled_deals(workbook, *, as_of=None, idle_days: int = 30, stage_factor: float = 2.0,
-                  rep=None) -> pd.DataFrame:
-    """Open deals that are not moving, each with its reasons.
-
-    Reasons: no_next_step; next_step_overdue (due before as_of); idle (no done
-    activity on the deal for ``idle_days`` days); stuck_in_stage (days in the
-    current stage > ``stage_factor`` x the team's median time in that stage,
-    from the history of deals that left it); past_expected_close. A deal with two
-    or more reasons is a candidate to disqualify (``disqualify``).
-    """
-    as_of = as_of_date(workbook, as_of)
-    ensure_loaded(workbook, ["disqualify_candidates"], [])
-    at = as_of.to_pydatetime()
-    o = workbook.table(_OPP)
-    o = o.filter((o.outcome == "open") & ((o.created_at < at + pd.Timedelta(days=1))
-                                          | o.created_at.isnull()))
-    if rep is not None:
-        o = o.filter(o.rep_id.isin([rep] if isinstance(rep, str) else list(rep)))
-    acts = workbook.table("activities")
-    done = acts.filter((acts.status == "done") & acts.opportunity_id.notnull()
-                       & (acts.occurred_at < at + pd.Timedelta(days=1)))
-    last = done.group_by(_oid=done.opportunity_id).agg(last_activity_at=done.occurred_at.max())
-    durations = _stage_durations(workbook)
-    reps = workbook.table("reps").select(_rid="rep_id", team="team")
-    opp_rep = workbook.table(_OPP).select(_o="opportunity_id", _r="rep_id")
-    spent = durations.filter(durations.days.notnull())
-    spent = spent.join(opp_rep, spent.opportunity_id == opp_rep._o)
-    spent = spent.join(reps, spent._r == reps._rid)
-    medians = spent.group_by(["team", "stage"]).agg(stage_median_days=spent.days.median())
-    current = durations.filter(durations.days.isnull()).select(
-        _cid="opportunity_id", _cstage="stage", stage_entered_at="entered_at")
-    t = o.left_join(last, o.opportunity_id == last._oid)
-    t = t.left_join(current, (t.opportunity_id == current._cid) & (t.stage == current._cstage))
-    t = t.left_join(reps, t.rep_id == reps._rid)
-    medians = medians.select(_mt="team", _ms="stage", stage_median_days="stage_median_days")
-    t = t.left_join(medians, (t.team == medians._mt) & (t.stage == medians._ms))
-    frame = to_pandas(t.select(
-        "opportunity_id", "rep_id", "team", "customer_id", "stage", "amount", "created_at",
-        "expected_close", "next_step", "next_step_due", "last_activity_at", "stage_entered_at",
-        "stage_median_days").order_by(["rep_id", "opportunity_id"]))
-    since_activity = frame["last_activity_at"].fillna(frame["created_at"])
-    frame["days_idle"] = (as_of - since_activity).dt.days
-    entered = frame["stage_entered_at"].fillna(frame["created_at"])
-    frame["days_in_stage"] = (as_of - entered).dt.days
-    reasons = pd.DataFrame({
-        "no_next_step": frame["next_step"].isna() | (frame["next_step"].astype(str).str.strip()
-                                                     == ""),
-        "next_step_overdue": frame["next_step_due"] < as_of,
-        "idle": frame["days_idle"] > idle_days,
-        "stuck_in_stage": frame["days_in_stage"] > stage_factor * frame["stage_median_days"],
-        "past_expected_close": frame["expected_close"] < as_of,
-    })
-    frame = pd.concat([frame, reasons], axis=1)
-    frame["reason_count"] = reasons.sum(axis=1).astype("int64")
-    frame["reasons"] = [", ".join(c.replace("_", " ") for c in reasons.columns if row[c])
-                        for _, row in reasons.iterrows()] if len(frame) else []
-    frame["disqualify"] = frame["reason_count"] >= 2
-    frame.insert(0, "as_of", as_of)
-    return frame
-
-
-def _deal_groups(workbook, dims) -> pd.DataFrame:
+def deal_groups(workbook, dims) -> pd.DataFrame:
     """opportunity_id and the group of each deal in every dimension of ``dims``."""
     deals = workbook.table(_OPP).select("opportunity_id", "rep_id", "customer_id")
     return to_pandas(with_dims(workbook, deals, dims).select("opportunity_id", *dims))
-
-
-def stalled_summary(workbook, *, by="rep", as_of=None, **options) -> pd.DataFrame:
-    """Per group: open deals, stalled deals (one reason or more), disqualify candidates
-    (two or more) and their amounts; options as for :func:`stalled_deals`."""
-    dims, _, _ = arguments(by, None, None, None, where="stalled_summary")
-    deals = stalled_deals(workbook, as_of=as_of, **options)
-    if dims:
-        deals = deals.drop(columns=[d for d in ("team",) if d in dims]).merge(
-            _deal_groups(workbook, dims), on="opportunity_id", how="left")
-    stalled = deals["reason_count"] > 0
-    frame = deals.assign(stalled=stalled, stalled_amount=deals["amount"].where(stalled, 0),
-                         disqualify_amount=deals["amount"].where(deals["disqualify"], 0))
-    agg = dict(open_deals=("opportunity_id", "size"), stalled_deals=("stalled", "sum"),
-               disqualify_candidates=("disqualify", "sum"),
-               stalled_amount=("stalled_amount", "sum"),
-               disqualify_amount=("disqualify_amount", "sum"))
-    frame = (frame.groupby(dims, dropna=False).agg(**agg).reset_index() if dims
-             else frame.agg(**agg).T.reset_index(drop=True))
-    counts = ["open_deals", "stalled_deals", "disqualify_candidates"]
-    out = complete(frame, workbook, dims, None, None, None,
-                   counts + ["stalled_amount", "disqualify_amount"], set(counts))
-    out["stalled_share"] = divide(out["stalled_deals"], out["open_deals"])
-    return out
 
 
 def slipped_deals(workbook, *, start=None, end=None, rep=None) -> pd.DataFrame:
@@ -335,7 +244,7 @@ def pipeline_waterfall(workbook, *, start, end, by=None, due_start=None, due_end
     steps = pd.concat([deals[["opportunity_id", "rep_id", "customer_id"]], steps],
                       axis=1)[involved]
     if dims:
-        steps = steps.merge(_deal_groups(workbook, dims), on="opportunity_id", how="left")
+        steps = steps.merge(deal_groups(workbook, dims), on="opportunity_id", how="left")
         frame = steps.groupby(dims, dropna=False)[list(WATERFALL_STEPS)].sum().reset_index()
     else:
         frame = steps[list(WATERFALL_STEPS)].sum().to_frame().T

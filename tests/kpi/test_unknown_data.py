@@ -1,0 +1,66 @@
+"""What the data cannot tell is unknown, not zero: an open deal without an amount, a
+pipeline without stage probabilities, a stall reason whose data is not recorded."""
+
+import math
+
+from builders import FIELD_REPS, STAGES, act, build, customers, opp
+from salesanalysis import kpi
+
+AS_OF = "2025-06-30"
+
+
+def _deals():
+    """R1: two open deals of 100 and one without an amount; R2: one open deal without an
+    amount. No next steps, no expected close dates."""
+    return [opp(1, "R1", "2025-01-10", stage="proposal", amount=100.0),
+            opp(2, "R1", "2025-02-10", stage="lead", amount=100.0),
+            opp(3, "R1", "2025-03-10", stage="lead", amount=None),
+            opp(4, "R2", "2025-03-10", stage="proposal", amount=None)]
+
+
+def test_the_open_pipeline_counts_what_is_priced_and_how_many_deals_are_not():
+    wb = build(as_of=AS_OF, reps=FIELD_REPS, opportunities=_deals(), stages=STAGES)
+    pipe = kpi.open_pipeline(wb, by="rep").set_index("rep")
+    assert pipe.loc["R1", ["open_deals", "open_pipeline", "unpriced_deals"]].tolist() == [
+        3, 200.0, 1]
+    assert pipe.loc["R1", "weighted_pipeline"] == 100 * 0.5 + 100 * 0.1
+    # none of R2's deals has an amount: unknown, not 0
+    assert pipe.loc["R2", "unpriced_deals"] == 1
+    assert math.isnan(pipe.loc["R2", "open_pipeline"])
+    assert math.isnan(pipe.loc["R2", "weighted_pipeline"])
+
+
+def test_without_stage_probabilities_the_weighted_pipeline_is_unknown():
+    wb = build(as_of=AS_OF, reps=FIELD_REPS, opportunities=_deals())
+    pipe = kpi.open_pipeline(wb, by="rep").set_index("rep")
+    assert pipe.loc["R1", "open_pipeline"] == 200.0
+    assert pipe["weighted_pipeline"].isna().all()
+
+
+def test_stall_reasons_the_data_cannot_judge_are_never_given():
+    wb = build(as_of=AS_OF, reps=FIELD_REPS, opportunities=_deals(), stages=STAGES)
+    unjudged = kpi.unjudged_stall_reasons(wb)
+    assert set(unjudged) == set(kpi.STALL_REASONS)  # no next steps, activities, history...
+    assert unjudged["idle"] == "table activities (no rows loaded)"
+    assert unjudged["no_next_step"] == "column opportunities.next_step (no values)"
+    deals = kpi.stalled_deals(wb, as_of=AS_OF)
+    assert len(deals) == 4
+    assert (deals["reason_count"] == 0).all() and not deals["disqualify"].any()
+
+
+def test_stall_reasons_are_judged_once_their_data_is_there():
+    deals = _deals()
+    deals[0].update(next_step="call back", next_step_due="2025-05-01",
+                    expected_close="2025-06-01")
+    deals[1].update(expected_close="2025-09-01")
+    calls = [act(1, "R1", "call", "2025-06-20", customer="C01", opp="O2")]
+    wb = build(as_of=AS_OF, reps=FIELD_REPS, customers=customers(1), opportunities=deals,
+               activities=calls, stages=STAGES)
+    assert set(kpi.unjudged_stall_reasons(wb)) == {"stuck_in_stage"}
+    found = kpi.stalled_deals(wb, as_of=AS_OF).set_index("opportunity_id")
+    # O1: next step overdue, idle since 2025-01-10, past its expected close
+    assert found.loc["O1", "reasons"] == "next step overdue, idle, past expected close"
+    assert found.loc["O1", "disqualify"]
+    # O2: no next step, but an activity ten days ago and an expected close ahead
+    assert found.loc["O2", "reasons"] == "no next step"
+    assert not found.loc["O2", "disqualify"]
