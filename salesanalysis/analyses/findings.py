@@ -131,6 +131,7 @@ def _special_evidence(workbook, period: str, reps: pd.DataFrame) -> pd.DataFrame
     if not missing(workbook, kpi.get("prospecting_cv").columns):
         end = period_end(workbook, period)
         flow = kpi.prospecting_consistency(workbook, by="rep", end=end)
+        flow = flow.dropna(subset=["new_prospects_mean"])  # weeks outside the data
         rows.append(reps.merge(flow, on="rep").assign(
             kpi="sawtooth", actual=lambda f: f["sawtooth"].astype(float),
             words=lambda f: [

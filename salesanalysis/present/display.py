@@ -22,7 +22,7 @@ from ..kpi.units import format_value
 from ..layout import report_href
 
 __all__ = ["header", "table", "record", "KPIS_MIME", "report_link", "Unavailable",
-           "attempt", "need", "section"]
+           "attempt", "need", "section", "unjudged"]
 
 KPIS_MIME = "application/vnd.salesanalysis.kpis+json"
 
@@ -58,6 +58,9 @@ def table(frame: pd.DataFrame, *, units: dict[str, str] | None = None,
     for col in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].dt.strftime("%Y-%m-%d").fillna("")
+        elif out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype):
+            # a text nobody recorded (a stage unknown at that date) reads as such
+            out[col] = out[col].astype(object).where(out[col].notna(), "unknown")
     out = out.rename(columns=columns or {})
     out.columns = [str(c).replace("_", " ") for c in out.columns]
     return out.reset_index(drop=True)
@@ -132,3 +135,12 @@ def section():
         yield
     except MissingDataError as exc:
         display(Unavailable(_reason(exc)))
+
+
+def unjudged(reasons: dict[str, str]) -> None:
+    """Say which rules the data could not judge (reason -> what it needs), so a missing
+    flag is not read as a clean bill of health."""
+    if reasons:
+        items = "; ".join(f"{name.replace('_', ' ')} (needs {needs})"
+                          for name, needs in reasons.items())
+        display(HTML(f'<p class="sa-unavailable"><b>Not judged:</b> {html.escape(items)}.</p>'))

@@ -95,13 +95,17 @@ def referral_conversion(workbook, *, period: str, team: str | None = None, month
     return keep_team(frame, workbook, team=team)
 
 
-def headline_numbers(*, stalled: pd.DataFrame, consistency_table: pd.DataFrame,
-                     cover: pd.DataFrame) -> dict:
+def headline_numbers(*, stalled, consistency_table, cover) -> dict:
     """The numbers a batch index shows for the report: deals to disqualify, sawtooth reps,
-    the open pipeline due and what remains to win."""
-    return {"disqualify": len(stalled), "sawtooth_reps": int(consistency_table["sawtooth"].sum()),
-            "open_due": float(cover["open_due"].sum()),
-            "remaining": float(cover["remaining"].sum())}
+    the open pipeline due and what remains to win; None for a table the data could not
+    give (an Unavailable section)."""
+    def known(frame):
+        return isinstance(frame, pd.DataFrame)
+    return {"disqualify": len(stalled) if known(stalled) else None,
+            "sawtooth_reps": int(consistency_table["sawtooth"].sum())
+            if known(consistency_table) else None,
+            "open_due": float(cover["open_due"].sum()) if known(cover) else None,
+            "remaining": float(cover["remaining"].sum()) if known(cover) else None}
 
 
 REPORT = Report(

@@ -20,7 +20,8 @@ import pandas as pd
 from ... import kpi
 from ...kpi.units import format_value
 from ...store.roster import members
-from ...errors import InvalidArgumentError, NoTargetError
+from ...errors import InvalidArgumentError, MissingDataError, NoTargetError
+from ...kpi.registry import missing
 from ...kpi.periods import Period, period_bounds
 from .drivers import PROSPECTING, REVENUE, Tree, decompose, driver_matrix, mix_rate
 from .localise import localise
@@ -151,6 +152,11 @@ def _frame(workbook, columns, dims, first, last, reps, computed_by=None):
     return mergeable(frame.groupby(list(dims), as_index=False, dropna=False)[columns].sum())
 
 
+# what a default dimension needs loaded to split a gap by
+_DIM_NEEDS = {"segment": {"customers": ("segment",)}, "territory": {"customers": ("territory",)},
+              "source": {"opportunities": ("source",)}}
+
+
 def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
                 period: str, against: str = "previous", dims=None) -> GapExplanation:
     """Why ``metric`` of ``scope`` in ``period`` differs from its baseline.
@@ -184,7 +190,13 @@ def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
     spec = METRICS[metric]
     subject, reps = _scope_reps(workbook, scope)
     if dims is None:
-        dims = (["rep"] if len(reps) > 1 else []) + list(spec.dims)
+        dims = (["rep"] if len(reps) > 1 else []) + [
+            d for d in spec.dims if not missing(workbook, _DIM_NEEDS[d])]
+        if not dims:
+            raise MissingDataError(
+                f"{spec.label.lower()} gap cannot be explained: needs customer segments, "
+                "territories or lead sources to split it by (table customers or column "
+                "opportunities.source)")
     dims = list(dims)
     if not dims:
         raise InvalidArgumentError("dims must name at least one dimension")
