@@ -12,6 +12,7 @@ from pathlib import Path
 from .errors import (BatchError, DataValidationError, SalesAnalysisError, SourceError,
                      WorkbookError)
 from .ingest.report import problems_by_reason
+from .demo.profiles import PROFILES as _PROFILES
 
 __all__ = ["main"]
 
@@ -114,6 +115,14 @@ def _demo(args) -> int:
         raise WorkbookError(f"--workbook {path} is a folder; name the workbook file, such as "
                             f"{path / 'demo.duckdb'}")
     started = time.perf_counter()
+    if args.profile != "full":
+        report = demo.build_profile(path, args.profile, reps=args.reps, weeks=args.weeks,
+                                    seed=args.seed, start=args.start,
+                                    progress=not args.quiet)
+        print(report)
+        print(f"demo workbook {path} ({args.profile}: {demo.PROFILES[args.profile]}) built in "
+              f"{time.perf_counter() - started:.1f} s")
+        return 0
     tables = demo.generate(reps=args.reps, weeks=args.weeks, seed=args.seed, start=args.start)
     if args.export:
         written = demo.write_tables(tables, args.export, format=args.format)
@@ -275,6 +284,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--export", help="also write the tables as files to this folder")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--profile", default="full", choices=list(_PROFILES),
+                   help="the demo cut down to what one kind of team keeps: "
+                        + "; ".join(f"{k}: {v}" for k, v in _PROFILES.items()))
     p.set_defaults(run=_demo)
 
     p = sub.add_parser("info", help="tables, row counts, date ranges and rejects")

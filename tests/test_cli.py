@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+import salesanalysis as sa
 from salesanalysis import demo
 from salesanalysis.cli import main
 
@@ -92,3 +93,16 @@ def test_import_exit_codes_say_whether_every_row_was_kept(tmp_path, capsys):
     assert main(["import", str(good), "--workbook", path, "--quiet"]) == 0
     assert main(["import", str(bad), "--workbook", path, "--quiet"]) == 1
     assert "every row of reps was rejected" in capsys.readouterr().err
+
+
+def test_demo_profile_keeps_only_what_the_profile_names(tmp_path, capsys):
+    path = tmp_path / "crm.duckdb"
+    assert main(["demo", "--workbook", str(path), "--reps", "12", "--weeks", "40",
+                 "--quiet", "--profile", "crm"]) == 0
+    assert "(crm: reps, customers, products and deals" in capsys.readouterr().out
+    with sa.open_workbook(path, read_only=True) as wb:
+        counts = wb.column_counts()
+    assert counts["opportunities"]["*"] == len(demo.generate(reps=12, weeks=40)["opportunities"])
+    assert counts["activities"]["*"] == counts["targets"]["*"] == counts["stages"]["*"] == 0
+    assert counts["opportunities"]["outcome"] > 0  # derived from the stage
+    assert counts["opportunities"]["next_step"] == 0
