@@ -225,3 +225,18 @@ def test_shared_outputs_hold_no_machine_path(reports, small_workbook):
         assert book.metadata.papermill.input_path == f"{path.parent.parent.name}.ipynb"
     quality = next(reports.rglob("data_quality.html"))
     assert "Data quality: small.duckdb" in _text(quality)
+
+
+def test_report_folders_name_every_parameter_that_changes_the_content(small_workbook,
+                                                                       tmp_path):
+    from salesanalysis.batch.runner import plan_runs
+
+    def folder(**parameters):
+        _, label, runs = plan_runs("gap_analysis", workbook=small_workbook, out=tmp_path,
+                                   each="rep", reps=["R002"], period="2024-08",
+                                   parameters=parameters)
+        return label, runs[0].ipynb.relative_to(tmp_path).as_posix()
+
+    assert folder() == ("2024-08", "gap_analysis/2024-08/R002-Ben-Silva.ipynb")
+    assert folder(metric="win_rate", comparison="last_year")[0] == "2024-08-last_year-win_rate"
+    assert folder(metric="revenue")[0] == "2024-08"  # the default changes nothing
