@@ -22,7 +22,7 @@ from ..kpi.units import format_value
 from ..layout import report_href
 
 __all__ = ["header", "table", "record", "KPIS_MIME", "report_link", "Unavailable",
-           "attempt", "need", "section", "unjudged"]
+           "attempt", "need", "section", "unjudged", "Table"]
 
 KPIS_MIME = "application/vnd.salesanalysis.kpis+json"
 
@@ -37,13 +37,13 @@ def header(workbook, *, title: str, subject: str, period: str) -> HTML:
 
 
 def table(frame: pd.DataFrame, *, units: dict[str, str] | None = None,
-          unit_column: str | None = None, columns: dict[str, str] | None = None) -> pd.DataFrame:
+          unit_column: str | None = None, columns: dict[str, str] | None = None) -> "Table":
     """A copy of ``frame`` with numbers formatted for reading.
 
     ``units`` maps columns to a unit (``currency``, ``ratio``, ``count`` ...);
     ``unit_column`` names a column holding each row's unit (a scorecard); those
     rows' numeric columns are formatted by it. ``columns`` renames columns for
-    display. The result is shown by pandas, which escapes every value.
+    display. The result shows every row and every word, and escapes every value.
     """
     out = frame.copy()
     units = dict(units or {})
@@ -63,7 +63,45 @@ def table(frame: pd.DataFrame, *, units: dict[str, str] | None = None,
             out[col] = out[col].astype(object).where(out[col].notna(), "unknown")
     out = out.rename(columns=columns or {})
     out.columns = [str(c).replace("_", " ") for c in out.columns]
-    return out.reset_index(drop=True)
+    return Table(out.reset_index(drop=True))
+
+
+class Table:
+    """A formatted table as a report shows it: every row and every word, never cut by
+    pandas' display limits. A long table shows its first rows, says how many there are,
+    and holds the whole table in a collapsible section. Reads like its DataFrame
+    (``.frame``) otherwise."""
+
+    SHOWN = 10  # rows shown of a long table
+    LONG = 25  # a table longer than this is folded
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+
+    def __getattr__(self, name):
+        return getattr(self.frame, name)
+
+    def __getitem__(self, key):
+        return self.frame[key]
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def _html(self, frame: pd.DataFrame) -> str:
+        return frame.to_html(index=False, escape=True, na_rep="", border=0,
+                             classes="sa-table")
+
+    def _repr_html_(self) -> str:
+        rows = len(self.frame)
+        if rows <= self.LONG:
+            return self._html(self.frame)
+        return (f"{self._html(self.frame.head(self.SHOWN))}"
+                f'<p class="sa-more">{self.SHOWN} of {rows:,} rows</p>'
+                f"<details><summary>All {rows:,} rows</summary>{self._html(self.frame)}"
+                "</details>")
+
+    def __repr__(self) -> str:
+        return self.frame.to_string(index=False)
 
 
 def record(**values) -> None:

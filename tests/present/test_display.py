@@ -28,3 +28,20 @@ def test_table_formats_by_row_unit_and_escapes_names():
 def test_record_refuses_what_json_cannot_store():
     with pytest.raises(TypeError):
         display.record(when=object())
+
+
+def test_a_long_table_shows_ten_rows_says_how_many_and_holds_them_all_uncut():
+    sentence = "Agree a next step on every deal due next month, naming the buyer " * 3
+    frame = pd.DataFrame({"action": [f"{sentence}#{i}" for i in range(149)], "n": range(149)})
+    page = display.table(frame)._repr_html_()
+    assert "10 of 149 rows" in page
+    shown, folded = page.split("<details>")
+    assert shown.count("<tr") == 1 + 10 and folded.count("<tr") == 1 + 149
+    assert f"{sentence}#148" in page  # every word of the last row
+    assert "..." not in page and "…" not in page
+
+
+def test_a_short_table_is_shown_whole_without_its_index():
+    page = display.table(pd.DataFrame({"rep": ["R1", "R2"], "deals": [3, 4]}))._repr_html_()
+    assert "<details>" not in page and page.count("<tr") == 3
+    assert "<th></th>" not in page  # no index column
