@@ -276,6 +276,11 @@ def stage_conversion(workbook, *, by="rep", period=None, start=None, end=None
     backwards does not undo a stage reached, and a won deal passed every open
     stage. For each open stage: reached, advanced (reached the next open stage,
     or won after the last one) and stage_conversion = advanced / reached.
+
+    A lost deal whose open stages nobody recorded (no history, its stage the closed
+    "lost" one, as in most CRM exports) is never dropped: it is assumed to have
+    reached the first open stage only, and a row ``stage unknown`` counts the deals
+    this assumption applies to (``reached``).
     """
     dims, start, end = arguments(by, period, start, end, where="stage_conversion")
     ensure_loaded(workbook, ["stage_conversion"], dims)
@@ -283,11 +288,13 @@ def stage_conversion(workbook, *, by="rep", period=None, start=None, end=None
     open_stages = stages[~stages["is_closed"].fillna(False).astype(bool)]
     t = dated(workbook, _furthest(workbook), "created_at", dims, period, start, end, None)
     won = t.outcome == "won"
+    unknown = (t.outcome == "lost") & t.furthest.isnull()
     aggs = {}
     positions = list(open_stages["position"])
     for i, pos in enumerate(positions):
-        aggs[f"r{i}"] = (won | (t.furthest >= int(pos))).sum()
+        aggs[f"r{i}"] = (won | (t.furthest >= int(pos)) | (unknown if i == 0 else False)).sum()
     aggs["won"] = won.sum()
+    aggs["unknown"] = unknown.sum()
     keys = list(dims) + (["period_start"] if period else [])
     frame = aggregate(t, keys, **aggs)
     frame = complete(frame, workbook, dims, period, start, end, list(aggs), set(aggs))
@@ -301,8 +308,12 @@ def stage_conversion(workbook, *, by="rep", period=None, start=None, end=None
         part["reached"] = frame[f"r{i}"].astype("int64")
         part["advanced"] = frame[nxt].astype("int64")
         rows.append(part)
+    unknown = frame[frame_keys(dims, period)].assign(
+        stage="stage unknown", next_stage="", reached=frame["unknown"].astype("int64"), advanced=0)
+    rows.append(unknown[unknown["reached"] > 0])
     out = pd.concat(rows, ignore_index=True)
-    out["stage_conversion"] = divide(out["advanced"], out["reached"])
+    out["stage_conversion"] = divide(out["advanced"], out["reached"]).mask(
+        out["stage"] == "stage unknown")
     return out.sort_values(frame_keys(dims, period), kind="stable").reset_index(drop=True)
 
 

@@ -64,3 +64,25 @@ def test_stall_reasons_are_judged_once_their_data_is_there():
     # O2: no next step, but an activity ten days ago and an expected close ahead
     assert found.loc["O2", "reasons"] == "no next step"
     assert not found.loc["O2", "disqualify"]
+
+
+def test_stage_conversion_on_a_snapshot_keeps_every_lost_deal():
+    """No history: two open deals (lead, proposal), one won, one lost where it was in
+    qualified (its stage says so) and one lost with the closed stage only."""
+    deals = [opp(1, "R1", "2025-01-05", stage="lead"),
+             opp(2, "R1", "2025-01-06", stage="proposal"),
+             opp(3, "R1", "2025-01-07", "won", "2025-02-01", stage="won"),
+             opp(4, "R1", "2025-01-08", "lost", "2025-02-02", stage="lost"),
+             opp(5, "R1", "2025-01-09", "lost", "2025-02-03", stage="qualified")]
+    wb = build(as_of=AS_OF, reps=FIELD_REPS, opportunities=deals, stages=STAGES)
+    out = kpi.stage_conversion(wb, by="rep")
+    out = out[out["rep"] == "R1"].set_index("stage")
+    # lead: all five (O4 assumed to have reached the first stage); qualified: O2, O3, O5
+    assert out.loc["lead", ["reached", "advanced"]].tolist() == [5, 3]
+    assert out.loc["qualified", ["reached", "advanced"]].tolist() == [3, 2]
+    # proposal: O2 (still there) and O3 (won); only O3 went on
+    assert out.loc["proposal", ["reached", "advanced"]].tolist() == [2, 1]
+    assert out.loc["proposal", "stage_conversion"] == 0.5
+    assert out.loc["negotiation", ["reached", "advanced"]].tolist() == [1, 1]
+    assert out.loc["stage unknown", "reached"] == 1  # the deals the assumption applies to
+    assert math.isnan(out.loc["stage unknown", "stage_conversion"])
