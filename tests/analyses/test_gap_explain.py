@@ -118,3 +118,32 @@ def test_the_review_s_revenue_gap_uses_the_comparison_where_no_target_is_set(wb)
     found = review.revenue_gap(wb, rep=rep, period="2026-01", comparison="last_year")
     assert (found.against, found.baseline_period) == ("last_year", "2025-01")
     assert review.revenue_gap(wb, rep=rep, period="2025-Q3").against == "target"
+
+
+def _deals_only(offers: bool):
+    from builders import FIELD_REPS, build, customers, opp
+
+    rows = [opp(1, "R1", "2025-01-02", "won", "2025-01-20", 100, customer="C01"),
+            opp(2, "R1", "2025-01-03", "won", "2025-01-21", 100, customer="C01"),
+            opp(3, "R1", "2025-01-04", "lost", "2025-01-22", 50, customer="C01"),
+            opp(4, "R1", "2025-02-02", "won", "2025-02-20", 300, customer="C01")]
+    for row in rows:
+        row["offer_sent_at"] = row["created_at"] if offers else None
+    return build(as_of="2025-02-28", reps=FIELD_REPS, customers=customers(1),
+                 opportunities=rows)
+
+
+@pytest.mark.parametrize("offers,drivers", [
+    (False, ["wins", "Revenue per win"]),
+    (True, ["offers", "Win rate", "Revenue per win"])])
+def test_without_activities_the_revenue_bridge_uses_the_tree_the_data_allows(offers, drivers):
+    gap = explain_gap(_deals_only(offers), metric="revenue", scope="R1", period="2025-02",
+                      against="previous")
+    assert (gap.actual, gap.baseline) == (300.0, 200.0)
+    assert list(gap.bridge["driver"]) == drivers
+    assert gap.bridge["effect"].sum() == pytest.approx(100.0)  # the bridge adds up
+    assert gap.note.startswith("The bridge splits revenue into " + " x ".join(
+        d.lower() for d in drivers))
+    if not offers:  # one win instead of two, each worth three times as much
+        effects = dict(zip(gap.bridge["driver"], gap.bridge["effect"]))
+        assert effects["wins"] < 0 < effects["Revenue per win"]

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from ...errors import InvalidArgumentError, UnknownNameError
 
-__all__ = ["Tree", "REVENUE", "PROSPECTING", "decompose", "mix_rate", "price_volume_mix",
+__all__ = ["Tree", "REVENUE", "REVENUE_FROM_OFFERS", "REVENUE_FROM_WINS", "PROSPECTING", "decompose", "mix_rate", "price_volume_mix",
            "driver_matrix", "METHODS"]
 
 METHODS = ("auto", "lmdi", "shapley")
@@ -106,6 +106,17 @@ REVENUE = Tree("Revenue", "product", [
     "activities",
     _ratio("Offers per activity", "offers", "activities"),
     _ratio("Win rate", "wins", "offers"),
+    _ratio("Revenue per win", "revenue", "wins"),
+], equals="revenue")
+#: without activities: revenue = offers x win rate x revenue per win
+REVENUE_FROM_OFFERS = Tree("Revenue", "product", [
+    "offers",
+    _ratio("Win rate", "wins", "offers"),
+    _ratio("Revenue per win", "revenue", "wins"),
+], equals="revenue")
+#: without activities or offer dates: revenue = deals won x revenue per win
+REVENUE_FROM_WINS = Tree("Revenue", "product", [
+    "wins",
     _ratio("Revenue per win", "revenue", "wins"),
 ], equals="revenue")
 #: offers = activities x unique prospects per activity x offers per prospect

@@ -13,7 +13,7 @@ last year) and gives:
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -23,7 +23,9 @@ from ...store.roster import members
 from ...errors import InvalidArgumentError, MissingDataError, NoTargetError
 from ...kpi.registry import missing
 from ...kpi.periods import Period, period_bounds
-from .drivers import PROSPECTING, REVENUE, Tree, decompose, driver_matrix, mix_rate
+from .drivers import (PROSPECTING, REVENUE, REVENUE_FROM_OFFERS, REVENUE_FROM_WINS, Tree,
+                      decompose,
+                      driver_matrix, mix_rate)
 from .localise import localise
 from ...store.frames import mergeable, to_pandas
 
@@ -48,6 +50,8 @@ class _Metric:
     # the KPI whose computation brings a ratio's numerator and denominator
     computed_by: str | None = None
     dims: tuple = ("segment", "territory", "source")
+    # simpler trees, in order, for data that cannot give the first one's bases
+    fallbacks: tuple = ()
 
     def columns(self) -> list[str]:
         return [self.value] if isinstance(self.value, str) else list(self.value)
@@ -60,7 +64,8 @@ _COMPLAINTS = Tree("Complaints", "product", [
 METRICS = {
     "revenue": _Metric("Revenue", "currency", "sum", "revenue", REVENUE,
                        {"activities": "done", "offers": "offers_submitted", "wins": "deals_won",
-                        "revenue": "revenue"}),
+                        "revenue": "revenue"},
+                       fallbacks=(REVENUE_FROM_OFFERS, REVENUE_FROM_WINS)),
     "offers_submitted": _Metric("Offers", "count", "sum", "offers_submitted", PROSPECTING,
                                 {"activities": "done", "unique_prospects": "unique_prospects",
                                  "offers": "offers_submitted"}),
@@ -90,6 +95,7 @@ class GapExplanation:
     bridge: pd.DataFrame
     segments: pd.DataFrame
     matrix: pd.DataFrame
+    note: str = ""  # which driver tree the data allowed, when not the full one
 
     @property
     def gap(self) -> float:
@@ -111,6 +117,7 @@ class GapExplanation:
         items = "".join(f"<li>{html.escape(s)}</li>" for s in self.sentences())
         bridge = self.bridge.assign(effect=[_signed(v, self.unit) for v in self.bridge["effect"]])
         return (f"<p>{html.escape(self.headline())}</p>"
+                + (f'<p class="sa-note">{html.escape(self.note)}</p>' if self.note else "")
                 + (f"<ol>{items}</ol>" if items else "<p>No segment stands out.</p>")
                 + bridge.to_html(index=False))
 
@@ -187,7 +194,7 @@ def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
         raise InvalidArgumentError(f"metric must be one of {', '.join(METRICS)}; got {metric!r}")
     if against not in COMPARISONS:
         raise InvalidArgumentError(f"against must be one of {', '.join(COMPARISONS)}; got {against!r}")
-    spec = METRICS[metric]
+    spec, note = _tree_the_data_allows(workbook, METRICS[metric])
     subject, reps = _scope_reps(workbook, scope)
     if dims is None:
         dims = (["rep"] if len(reps) > 1 else []) + [
@@ -232,7 +239,30 @@ def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
                              scale, leaves)
     segments = _ranked(found.causes, spec, actual_total - baseline_total)
     return GapExplanation(metric, spec.label, spec.unit, subject, period, against, base_label,
-                          float(baseline_total), float(actual_total), bridge, segments, matrix)
+                          float(baseline_total), float(actual_total), bridge, segments, matrix,
+                          note)
+
+
+def _tree_the_data_allows(workbook, spec: _Metric) -> tuple[_Metric, str]:
+    """``spec`` with the first of its driver trees whose base numbers the data holds, and
+    a sentence naming it when it is not the full tree."""
+    if spec.tree is None:
+        return spec, ""
+    for tree in (spec.tree, *spec.fallbacks):
+        bases = set(tree.names()) | {tree.equals}
+        lacks = [need for base in sorted(bases)
+                 for need in missing(workbook, kpi.get(spec.bases[base]).columns)]
+        if not lacks:
+            break
+    else:
+        return spec, ""  # the full tree then says what it lacks
+    if tree is spec.tree:
+        return spec, ""
+    words = " x ".join(tree.labels()).lower()
+    return (replace(spec, tree=tree),
+            f"The bridge splits {spec.label.lower()} into {words}: the data has no "
+            f"{'activities' if 'offers' in tree.names() else 'activities or offer dates'} "
+            "for the fuller tree.")
 
 
 def _leaves(workbook, spec, dims, reps, now, before):
@@ -304,8 +334,10 @@ def _bridge(workbook, spec, dims, reps, now, before, scale, leaves):
 
 
 def _tree_frame(workbook, spec, dim, first, last, reps):
-    frame = _frame(workbook, list(spec.bases.values()), [dim], first, last, reps)
-    return frame.rename(columns={v: k for k, v in spec.bases.items()})
+    used = set(spec.tree.names()) | {spec.tree.equals}
+    bases = {k: v for k, v in spec.bases.items() if k in used}
+    frame = _frame(workbook, list(bases.values()), [dim], first, last, reps)
+    return frame.rename(columns={v: k for k, v in bases.items()})
 
 
 def _sentence(spec, cause, gap):
