@@ -3,8 +3,8 @@
 Grouping, filtering and aggregating run in the workbook's engine; what comes
 back is one small row per group and period, which pandas completes with zero
 rows for the periods where nothing happened. Zero only where the data could have
-recorded something: a period before a fact's first event or after its last is
-outside what the data covers, and its measures are missing, not zero.
+recorded something: a period before a source table's first event or after its last
+(:func:`coverage`) is outside what the data covers, and its measures are missing.
 """
 
 from __future__ import annotations
