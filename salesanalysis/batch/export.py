@@ -6,6 +6,7 @@ page loads nothing from the network (``templates/html/report``).
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from pathlib import Path
@@ -24,6 +25,8 @@ _HIDDEN_TAGS = ("parameters", "injected-parameters")
 _exporter: HTMLExporter | None = None
 _STYLE = re.compile(r"<style[^>]*>.*?</style>", re.S)
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_PAPERMILL_ERROR_TAG = "papermill-error-cell-tag"
 
 
 def html_exporter() -> HTMLExporter:
@@ -40,13 +43,29 @@ def html_exporter() -> HTMLExporter:
 def _presentable(book: nbformat.NotebookNode) -> nbformat.NotebookNode:
     book = nbformat.from_dict(book)  # a copy: the .ipynb keeps everything
     book.cells = [c for c in book.cells
-                  if not set(c.metadata.get("tags", [])) & set(_HIDDEN_TAGS)]
-    for cell in book.cells:
-        if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs
-                            if KPIS_MIME not in o.get("data", {})
-                            and not (o.output_type == "stream" and o.name == "stderr")]
+                  if not set(c.metadata.get("tags", [])) & {*_HIDDEN_TAGS, _PAPERMILL_ERROR_TAG}]
+    for at, cell in enumerate(book.cells):
+        if cell.cell_type != "code":
+            continue
+        failed = any(o.output_type == "error" for o in cell.outputs)
+        cell.outputs = [_stopped_here(o) if o.output_type == "error" else o
+                        for o in cell.outputs
+                        if KPIS_MIME not in o.get("data", {})
+                        and not (o.output_type == "stream" and o.name == "stderr")]
+        if failed:
+            del book.cells[at + 1:]  # headings of sections that never ran say nothing
+            break
     return book
+
+
+def _stopped_here(error: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A failed cell's traceback as the reader's note: what stopped the report, and that
+    what is above it is complete and what is below it was not produced."""
+    cause = _ANSI.sub("", f"{error.get('ename', 'Error')}: {error.get('evalue', '')}").strip()
+    return nbformat.v4.new_output("display_data", data={"text/html": (
+        "<div class='sa-stopped' role='alert'><strong>The report stopped here.</strong> "
+        "Everything above is complete; what follows was not produced.<br>"
+        f"Cause: <code>{html.escape(cause)}</code></div>")})
 
 
 def to_html(book: nbformat.NotebookNode, *, title: str) -> str:

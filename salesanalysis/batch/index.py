@@ -12,7 +12,7 @@ import pandas as pd
 from ..kpi.units import format_value
 from ..layout import INDEX_FILE, RUNS_FILE
 
-__all__ = ["RUNS_FILE", "collect_runs", "write_index"]
+__all__ = ["RUNS_FILE", "collect_runs", "merge_runs", "write_index"]
 
 _RATIOS = ("attainment", "rate", "share")
 
@@ -24,11 +24,28 @@ td.n { text-align: right; } .failed { color: #b00020; }
 """
 
 
+def _read_runs(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype={"failing_cell": "Int64"})
+
+
+def merge_runs(folder, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` written into ``folder/runs.csv`` over the batches run there before: a
+    report run again replaces its earlier row, every report this batch left alone keeps
+    its own, failures included. Returns the merged table."""
+    path = Path(folder) / RUNS_FILE
+    if path.is_file():
+        earlier = _read_runs(path)
+        table = pd.concat([earlier[~earlier["name"].isin(table["name"])], table],
+                          ignore_index=True).sort_values("name", kind="stable",
+                                                         ignore_index=True)
+    table.to_csv(path, index=False)
+    return table
+
+
 def collect_runs(out) -> pd.DataFrame:
     """Every batch's status table under ``out`` in one, also written to ``out/runs.csv``."""
     out = Path(out)
-    tables = [pd.read_csv(p, dtype={"failing_cell": "Int64"})
-              for p in sorted(out.glob(f"*/*/{RUNS_FILE}"))]
+    tables = [_read_runs(p) for p in sorted(out.glob(f"*/*/{RUNS_FILE}"))]
     runs = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     runs.to_csv(out / RUNS_FILE, index=False)
     return runs

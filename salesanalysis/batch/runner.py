@@ -11,10 +11,11 @@ they were executing and are replaced.
 
 from __future__ import annotations
 
+import glob
 import json
 import multiprocessing
-import os
 import multiprocessing.util
+import os
 import shutil
 import tempfile
 import time
@@ -22,6 +23,7 @@ from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
@@ -36,7 +38,7 @@ from ..errors import BatchError, KernelError
 from ..store.roster import members, reps_frame
 from ..store.workbook import open_workbook
 from .export import headline_kpis, shareable_path, to_html, without_machine_paths
-from .index import RUNS_FILE, collect_runs, write_index
+from .index import collect_runs, merge_runs, write_index
 from .kernels import ENGINE, Watchdog, WarmKernel
 from .specs import RUN_OUTPUTS, SHARED_WORK, ParameterError, check, notebook_path, spec_for
 
@@ -186,6 +188,8 @@ def _execute(notebook: str, run: Run) -> dict:
     result = {"status": "ok", "failing_cell": None, "error": None}
     failed_at = None  # the failing cell's index in the executed notebook
     run.ipynb.parent.mkdir(parents=True, exist_ok=True)
+    for earlier in run.ipynb.parent.glob(f"{glob.escape(run.ipynb.stem)}.*"):
+        earlier.unlink()  # an earlier run's pages must not pass for this run's
     kernel = watch = None
     try:
         kernel = _kernel_for_run()
@@ -203,6 +207,7 @@ def _execute(notebook: str, run: Run) -> dict:
     _kernel_outcome(kernel, watch, result)
     _write_outputs(notebook, run, result, failed_at)
     result["duration_s"] = round(time.perf_counter() - started, 3)
+    result["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return result
 
 
@@ -302,7 +307,8 @@ def _worker_pool(settings: dict) -> ProcessPoolExecutor:
 
 def _failed(error: str) -> dict:
     return {"status": "failed", "failing_cell": None, "error": error, "outputs": [],
-            "duration_s": None}
+            "duration_s": None,
+            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 
 def _submit(pools: list, slot: int, settings: dict, notebook: str, run: Run):
@@ -391,7 +397,7 @@ def run_batch(notebook, *, workbook, out, each: str | None = None, reps=None, te
         bar.close()
         shutil.rmtree(scratch, ignore_errors=True)
     table = _status_table(path.stem, label, runs, out)
-    table.to_csv(folder / RUNS_FILE, index=False)
+    merge_runs(folder, table)
     write_index(out, collect_runs(out))
     return table
 
@@ -405,7 +411,7 @@ def _status_table(notebook: str, label: str, runs: list[Run], out) -> pd.DataFra
             "notebook": notebook, "period": label, "name": run.name, "title": run.title,
             "parameters": json.dumps(shown, sort_keys=True), "status": r.get("status"),
             "failing_cell": r.get("failing_cell"), "error": r.get("error"),
-            "duration_s": r.get("duration_s"),
+            "duration_s": r.get("duration_s"), "finished_at": r.get("finished_at"),
             # relative to the output folder: the table travels with the reports
             "outputs": ";".join(os.path.relpath(run.ipynb.parent / o, out)
                                 for o in r.get("outputs", [])),

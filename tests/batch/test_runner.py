@@ -240,3 +240,46 @@ def test_report_folders_name_every_parameter_that_changes_the_content(small_work
     assert folder() == ("2024-08", "gap_analysis/2024-08/R002-Ben-Silva.ipynb")
     assert folder(metric="win_rate", comparison="last_year")[0] == "2024-08-last_year-win_rate"
     assert folder(metric="revenue")[0] == "2024-08"  # the default changes nothing
+
+
+def test_a_failed_run_s_page_keeps_the_sections_that_worked_and_says_where_it_stopped(
+        small_workbook, tmp_path):
+    book = nbformat.read(probe_notebook(tmp_path), as_version=4)
+    book.cells.insert(2, nbformat.v4.new_markdown_cell("## Before the failure"))
+    book.cells.append(nbformat.v4.new_markdown_cell("## After the failure"))
+    book.cells.append(nbformat.v4.new_code_cell('print("never shown")'))
+    nbformat.write(book, tmp_path / "probe.ipynb")
+    run_batch(tmp_path / "probe.ipynb", workbook=small_workbook, out=tmp_path / "out",
+              each="rep", reps=["R002"], jobs=1, progress=False)
+    page = _text(next((tmp_path / "out" / "probe").rglob("R002*.html")))
+    assert "Before the failure" in page
+    assert "The report stopped here." in page and "ValueError: no data for R002" in page
+    assert "After the failure" not in page and "never shown" not in page
+    assert "Traceback" not in page and "An Exception was encountered" not in page
+
+
+def test_batches_into_one_folder_merge_their_runs_latest_run_of_each_report_wins(
+        small_workbook, tmp_path):
+    out, probe = tmp_path / "out", probe_notebook(tmp_path)
+    first = run_batch(probe, workbook=small_workbook, out=out, each="rep",
+                      reps=["R001", "R002", "R003"], jobs=1, progress=False)
+    r002 = first.loc[first["name"].str.startswith("R002"), "name"].item()
+    assert first.set_index("name").loc[r002, "status"] == "failed"
+    # the notebook changes so that R001 fails; the second batch runs it again, and R004
+    book = nbformat.read(probe, as_version=4)
+    book.cells[-1].source = book.cells[-1].source.replace('rep == "R002"', 'rep != "R004"')
+    nbformat.write(book, probe)
+    second = run_batch(probe, workbook=small_workbook, out=out, each="rep",
+                       reps=["R001", "R004"], jobs=1, progress=False)
+    assert len(second) == 2
+    runs = pd.read_csv(out / "runs.csv").set_index("name")
+    assert len(runs) == 4  # R001 once, with its latest run
+    r001 = runs.index[runs.index.str.startswith("R001")].item()
+    assert runs.loc[r001, "status"] == "failed"
+    assert runs.loc[r001, "error"] == "ValueError: no data for R001"
+    assert runs.loc[r002, "error"] == "ValueError: no data for R002"  # an older failure stays
+    assert runs["status"].value_counts().to_dict() == {"ok": 2, "failed": 2}
+    assert "4 report(s), 2 failed." in _text(out / "index.html")
+    assert runs["finished_at"].notna().all()
+    # R001's page is its latest run's, which stopped
+    assert "no data for R001" in _text(out / "probe" / "all" / f"{r001}.html")
