@@ -243,7 +243,9 @@ def compute(workbook, names, *, by="rep", period=None, start=None, end=None,
         raise InvalidArgumentError(f"{', '.join(own)} has a function of its own "
                          f"(kpi.{own[0]}(...)); compute() combines the KPIs built from measures")
     ensure_loaded(workbook, names, dims)
-    measures = list(dict.fromkeys(m for k in kpis for m in _parts(k)))
+    shown = list(dict.fromkeys(m for k in kpis for m in _parts(k)))
+    measures = list(dict.fromkeys(
+        [*shown, *(MEASURES[m].unknown_where for m in shown if MEASURES[m].unknown_where)]))
     by_fact: dict[str, list[str]] = {}
     for m in measures:
         by_fact.setdefault(MEASURES[m].fact, []).append(m)
@@ -264,6 +266,9 @@ def compute(workbook, names, *, by="rep", period=None, start=None, end=None,
         if outside.any():
             for m in fact_measures:
                 out[m] = out[m].astype(float).where(~outside)
+    for m in shown:
+        if MEASURES[m].unknown_where:
+            out[m] = out[m].astype(float).where(~(out[MEASURES[m].unknown_where] > 0))
     for k in kpis:
         if k.is_ratio:
             out[k.name] = divide(out[k.numerator], out[k.denominator])

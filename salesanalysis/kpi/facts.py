@@ -41,7 +41,9 @@ class Fact:
 
 @dataclass(frozen=True)
 class Measure:
-    """One aggregate over a fact. ``additive`` measures are 0 where nothing happened."""
+    """One aggregate over a fact. ``additive`` measures are 0 where nothing happened.
+    ``unknown_where``: a count measure of the same fact; where it is above 0, this one
+    is unknown (a sum over amounts some of which nobody entered)."""
 
     name: str
     fact: str
@@ -50,6 +52,7 @@ class Measure:
     columns: tuple[str, ...] = ()
     additive: bool = True
     extra_tables: dict = field(default_factory=dict)
+    unknown_where: str | None = None
 
 
 def first_contact(workbook) -> ibis.Table:
@@ -141,8 +144,10 @@ FACTS = {f.name: f for f in [
 ]}
 
 
-def _m(name, fact, agg, *, needs=(), columns=(), additive=True, extra_tables=None):
-    return Measure(name, fact, agg, tuple(needs), tuple(columns), additive, extra_tables or {})
+def _m(name, fact, agg, *, needs=(), columns=(), additive=True, extra_tables=None,
+       unknown_where=None):
+    return Measure(name, fact, agg, tuple(needs), tuple(columns), additive, extra_tables or {},
+                   unknown_where)
 
 
 def _won(t):
@@ -203,7 +208,14 @@ MEASURES = {m.name: m for m in [
     _m("deals_closed", "closed", lambda t: t.count(), columns=("closed_at",)),
     _m("revenue", "closed", lambda t: t.amount.sum(where=_won(t)),
        columns=("closed_at", "amount")),
-    _m("closed_value", "closed", lambda t: t.amount.sum(), columns=("closed_at", "amount")),
+    # a partial sum would pass for the whole: with lost deals nobody priced, every
+    # closed amount is a won one
+    _m("closed_value", "closed", lambda t: t.amount.sum(), columns=("closed_at", "amount"),
+       unknown_where="unpriced_closed"),
+    _m("unpriced_closed", "closed", lambda t: t.count(where=t.amount.isnull()),
+       columns=("closed_at",)),
+    _m("priced_won", "closed", lambda t: t.count(where=_won(t) & t.amount.notnull()),
+       columns=("closed_at", "amount")),
     _m("offers_won", "closed", lambda t: t.count(where=_won(t) & t.offer_sent_at.notnull()),
        columns=("closed_at", "offer_sent_at")),
     _m("offers_decided", "closed", lambda t: t.count(where=t.offer_sent_at.notnull()),

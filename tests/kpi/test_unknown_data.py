@@ -86,3 +86,28 @@ def test_stage_conversion_on_a_snapshot_keeps_every_lost_deal():
     assert out.loc["negotiation", ["reached", "advanced"]].tolist() == [1, 1]
     assert out.loc["stage unknown", "reached"] == 1  # the deals the assumption applies to
     assert math.isnan(out.loc["stage unknown", "stage_conversion"])
+
+
+def test_win_rate_by_value_is_unknown_where_a_closed_deal_has_no_amount():
+    """R1 won 300 and 100 and lost one deal nobody priced; R2 won 200 and lost 600."""
+    deals = [opp(1, "R1", "2025-01-05", "won", "2025-02-10", amount=300.0),
+             opp(2, "R1", "2025-01-06", "won", "2025-02-11", amount=100.0),
+             opp(3, "R1", "2025-01-07", "lost", "2025-02-12", amount=None),
+             opp(4, "R2", "2025-01-08", "won", "2025-02-13", amount=200.0),
+             opp(5, "R2", "2025-01-09", "lost", "2025-02-14", amount=600.0)]
+    wb = build(as_of=AS_OF, reps=FIELD_REPS, opportunities=deals)
+    out = kpi.compute(wb, ["win_rate", "win_rate_by_value", "average_deal_size"],
+                      by="rep", start="2025-02-01", end="2025-02-28").set_index("rep")
+    assert out.loc["R1", "win_rate"] == 2 / 3
+    # 400 / 400 would read 100 %: the lost deal's amount is unknown, and so is the ratio
+    assert math.isnan(out.loc["R1", "closed_value"])
+    assert math.isnan(out.loc["R1", "win_rate_by_value"])
+    assert out.loc["R1", "average_deal_size"] == 200.0
+    assert out.loc["R2", "win_rate_by_value"] == 200 / 800
+    # a won deal without an amount leaves the average of the priced ones
+    deals[1]["amount"] = None
+    wb = build(as_of=AS_OF, reps=FIELD_REPS, opportunities=deals)
+    out = kpi.compute(wb, "average_deal_size", by="rep", start="2025-02-01",
+                      end="2025-02-28").set_index("rep")
+    assert out.loc["R1", ["revenue", "priced_won", "average_deal_size"]].tolist() == [
+        300.0, 1, 300.0]
