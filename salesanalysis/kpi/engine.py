@@ -104,6 +104,10 @@ def coverage(workbook, table: str) -> tuple[pd.Timestamp | None, pd.Timestamp | 
     """The first and last event the source ``table`` records, on any date a fact reads
     from it (None, None: no dated row). Deals created in January cover January's
     closings too, even if the first deal closed in March."""
+    return workbook.cached(f"coverage:{table}", lambda: _coverage(workbook, table))
+
+
+def _coverage(workbook, table: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     dates = sorted({f.date for f in FACTS.values() if f.table == table})
     t = workbook.table(table)
     found = to_pandas(t.aggregate(
@@ -258,11 +262,8 @@ def compute(workbook, names, *, by="rep", period=None, start=None, end=None,
             else pd.concat([frame, part], axis=1)
     additive = [m for m in measures if MEASURES[m].additive]
     out = complete(frame, workbook, dims, period, start, end, additive, integers)
-    spans = {}
     for fact_name, fact_measures in by_fact.items():
-        table = FACTS[fact_name].table
-        spans[table] = spans.get(table) or coverage(workbook, table)
-        outside = uncovered(out, spans[table], period, start, end)
+        outside = uncovered(out, coverage(workbook, FACTS[fact_name].table), period, start, end)
         if outside.any():
             for m in fact_measures:
                 out[m] = out[m].astype(float).where(~outside)

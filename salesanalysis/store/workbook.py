@@ -58,6 +58,7 @@ class Workbook:
         self.path = path
         self.read_only = read_only
         self.last_import: ImportReport | None = None
+        self._cache: dict = {}
 
     @property
     def _raw(self) -> duckdb.DuckDBPyConnection:
@@ -121,10 +122,18 @@ class Workbook:
 
         Kept by each import, so KPIs can say what data is missing without a scan.
         """
-        cache = getattr(self, "_counts_cache", None)
+        return self.cached("column_counts", self._column_counts)
+
+    def cached(self, key: str, make):
+        """``make()``, computed once per state of the data: again after an import."""
         last = self._scalar("SELECT max(import_id) FROM _imports")
-        if cache and cache[0] == last:
-            return cache[1]
+        if self._cache.get("_import") != last:
+            self._cache = {"_import": last}
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def _column_counts(self) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {t: {} for t in TABLE_ORDER}
         stored = self._raw.execute("SELECT * FROM _profile").fetchall() \
             if "_profile" in self.con.list_tables() else []
@@ -133,7 +142,6 @@ class Workbook:
         for table in TABLE_ORDER:
             if not counts[table]:
                 counts[table] = count_columns(self._raw, table)
-        self._counts_cache = (last, counts)
         return counts
 
     def info(self) -> pd.DataFrame:

@@ -3,6 +3,8 @@ pipeline without stage probabilities, a stall reason whose data is not recorded.
 
 import math
 
+import pandas as pd
+
 from builders import FIELD_REPS, STAGES, act, build, customers, opp
 from salesanalysis import kpi
 
@@ -111,3 +113,14 @@ def test_win_rate_by_value_is_unknown_where_a_closed_deal_has_no_amount():
                       end="2025-02-28").set_index("rep")
     assert out.loc["R1", ["revenue", "priced_won", "average_deal_size"]].tolist() == [
         300.0, 1, 300.0]
+
+
+def test_coverage_is_read_again_after_an_import():
+    deals = [opp(1, "R1", "2025-01-05", "won", "2025-02-10")]
+    wb = build(as_of=AS_OF, reps=FIELD_REPS, opportunities=deals)
+    march = dict(by="rep", period="month", start="2025-03-01", end="2025-03-31")
+    assert kpi.compute(wb, "deals_won", **march)["deals_won"].isna().all()  # after the data
+    wb.import_data({"opportunities": pd.DataFrame(
+        [*deals, opp(2, "R2", "2025-02-20", "won", "2025-03-15")])})
+    assert kpi.compute(wb, "deals_won", **march).set_index("rep")["deals_won"].to_dict() == {
+        "R1": 0, "R2": 1}
