@@ -83,7 +83,12 @@ def _typed_select(schema, found, stage_types, tmap, options, rules, row,
         # the same row gives the same id, so importing it again changes nothing
         texts = ", ".join(f"coalesce(CAST({ident(c)} AS VARCHAR), '')"
                           for c in sorted(set(found.values()))) or "''"
-        clean.append(f"md5(concat_ws(chr(31), {texts})) AS __generated_id")
+        content = f"md5(concat_ws(chr(31), {texts}))"
+        # a line repeated (two calls to one customer on one day) is a record of its
+        # own: its n-th occurrence in the source's order adds n to its id
+        nth = f"row_number() OVER (PARTITION BY {content} ORDER BY {row})"
+        clean.append(f"CASE WHEN {nth} = 1 THEN {content} "
+                     f"ELSE md5({content} || chr(31) || {nth}) END AS __generated_id")
     for col in schema.columns:
         name = ident(col.name)
         raw = ident("__raw_" + col.name)
@@ -204,6 +209,19 @@ def _find_duplicates(con, schema: TableSchema, result, import_id, typed_table) -
         FROM _dups WHERE versions > 1 OR _row <> first_row""")
 
 
+def _flag_repeated_rows(con, schema: TableSchema, result, import_id, typed_table) -> None:
+    """Warn of rows whose ids were made from their values and that repeat an earlier
+    row: each is kept as a record of its own, and the source may hold a line twice."""
+    content = ", ".join(ident(c) for c in schema.column_names if c not in schema.key)
+    _record(con, result, import_id, "warning", f"""
+        SELECT _row AS row, NULL AS column_name, NULL AS value, 'repeated_row' AS reason,
+               'the same values as row ' || first_row || ': kept as a record of its own '
+               || '(entered twice? delete one line)' AS message
+        FROM (SELECT _row, min(_row) OVER (PARTITION BY hash({content})) AS first_row
+              FROM {typed_table} WHERE _mask = 0)
+        WHERE _row <> first_row""")
+
+
 def _reference_problems(con, schema, result, import_id, typed_table, strict: bool):
     for col in schema.columns:
         if col.references is None or col.strict_reference != strict:
@@ -318,6 +336,8 @@ def prepare_table(con, src: SourceTable, schema: TableSchema, tmap: TableMapping
     if con.execute(f"SELECT count(*) FROM {typed_table} WHERE _mask <> 0").fetchone()[0]:
         _record_rule_failures(con, result, import_id, rules, found, row, typed_table)
     _find_duplicates(con, schema, result, import_id, typed_table)
+    if schema.key[0] in generated and schema.key[0] not in found:
+        _flag_repeated_rows(con, schema, result, import_id, typed_table)
     con.execute(f"DROP TABLE {STAGE}")
     return PreparedTable(result, schema, typed_table, tmap, frozenset(found), extra)
 

@@ -44,6 +44,21 @@ def test_importing_the_same_spreadsheets_again_changes_nothing(workbook, spreads
     assert ids.str.match(r"^O-[0-9a-f]{12}$").all()
 
 
+def test_a_line_entered_twice_is_kept_twice_and_flagged(workbook, spreadsheets):
+    calls = spreadsheets / "calls.csv"
+    calls.write_text(calls.read_text() + "2025-02-05,Tom Baker,Acme,12\n")
+    for _ in range(2):  # and importing it again still gives three calls, with the same ids
+        report = workbook.import_data(spreadsheets, mapping=MAPPING)
+        stored = workbook.to_pandas("activities")
+        assert len(stored) == 3 and stored["activity_id"].is_unique
+        repeated = report.flags[report.flags["reason"] == "repeated_row"]
+        assert repeated[["table", "row"]].values.tolist() == [["activities", 4]]
+        assert "the same values as row 2" in repeated["message"].item()
+    assert kpi.compute(workbook, "calls", by="rep", start="2025-02-01",
+                       end="2025-02-28").set_index("rep")["calls"].to_dict() == {
+        "Tom Baker": 2, "Ann Lee": 1}
+
+
 def test_once_reps_are_imported_an_unknown_name_is_rejected(workbook, spreadsheets):
     workbook.import_data({"reps": pd.DataFrame({"rep_id": ["Tom Baker"], "name": ["Tom"]})})
     report = workbook.import_data(spreadsheets, mapping=MAPPING)
