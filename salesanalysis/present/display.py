@@ -22,7 +22,7 @@ from ..kpi.units import format_value
 from ..layout import report_href
 
 __all__ = ["header", "table", "record", "KPIS_MIME", "report_link", "Unavailable",
-           "attempt", "need", "section", "unjudged", "Table"]
+           "attempt", "need", "part", "section", "unjudged", "Table", "reason"]
 
 KPIS_MIME = "application/vnd.salesanalysis.kpis+json"
 
@@ -37,13 +37,15 @@ def header(workbook, *, title: str, subject: str, period: str) -> HTML:
 
 
 def table(frame: pd.DataFrame, *, units: dict[str, str] | None = None,
-          unit_column: str | None = None, columns: dict[str, str] | None = None) -> "Table":
+          unit_column: str | None = None, columns: dict[str, str] | None = None,
+          empty: str = "None this period.") -> "Table":
     """A copy of ``frame`` with numbers formatted for reading.
 
     ``units`` maps columns to a unit (``currency``, ``ratio``, ``count`` ...);
     ``unit_column`` names a column holding each row's unit (a scorecard); those
     rows' numeric columns are formatted by it. ``columns`` renames columns for
-    display. The result shows every row and every word, and escapes every value.
+    display; ``empty`` is what a table without rows says. The result shows every row
+    and every word, and escapes every value.
     """
     out = frame.copy()
     units = dict(units or {})
@@ -63,7 +65,7 @@ def table(frame: pd.DataFrame, *, units: dict[str, str] | None = None,
             out[col] = out[col].astype(object).where(out[col].notna(), "unknown")
     out = out.rename(columns=columns or {})
     out.columns = [str(c).replace("_", " ") for c in out.columns]
-    return Table(out.reset_index(drop=True))
+    return Table(out.reset_index(drop=True), empty=empty)
 
 
 class Table:
@@ -75,8 +77,9 @@ class Table:
     SHOWN = 10  # rows shown of a long table
     LONG = 25  # a table longer than this is folded
 
-    def __init__(self, frame: pd.DataFrame):
+    def __init__(self, frame: pd.DataFrame, *, empty: str = "None this period."):
         self.frame = frame
+        self.empty = empty
 
     def __getattr__(self, name):
         return getattr(self.frame, name)
@@ -93,6 +96,8 @@ class Table:
 
     def _repr_html_(self) -> str:
         rows = len(self.frame)
+        if rows == 0:
+            return f'<p class="sa-empty">{html.escape(self.empty)}</p>'
         if rows <= self.LONG:
             return self._html(self.frame)
         return (f"{self._html(self.frame.head(self.SHOWN))}"
@@ -136,7 +141,7 @@ class Unavailable:
         return f"Not available: {self.reason}"
 
 
-def _reason(exc: MissingDataError) -> str:
+def reason(exc: MissingDataError) -> str:
     """What the data lacks, said to the reader: "needs table orders (no rows loaded), for
     open_order_value" rather than the KPI layer's advice to choose other KPIs."""
     text = str(exc).split(". Import it")[0].rstrip(".")
@@ -155,7 +160,14 @@ def attempt(func, *args, needs=(), **kwargs):
     try:
         return func(*args, **kwargs)
     except MissingDataError as exc:
-        return Unavailable(_reason(exc))
+        return Unavailable(reason(exc))
+
+
+def part(context: dict, name: str):
+    """Part ``name`` of a meeting context, or :class:`Unavailable` saying what it needs."""
+    if name in context.get("missing", {}):
+        return Unavailable(context["missing"][name])
+    return context[name]
 
 
 def need(*values) -> None:
@@ -172,7 +184,7 @@ def section():
     try:
         yield
     except MissingDataError as exc:
-        display(Unavailable(_reason(exc)))
+        display(Unavailable(reason(exc)))
 
 
 def unjudged(reasons: dict[str, str]) -> None:

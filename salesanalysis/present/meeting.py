@@ -26,7 +26,8 @@ from ..reports import rep_review as review
 from ..kpi.units import format_value
 from ..kpi.registry import REGISTRY
 from ..store.roster import members
-from ..errors import InvalidArgumentError, TemplateError
+from ..errors import InvalidArgumentError, MissingDataError, TemplateError
+from .display import Unavailable, reason
 
 __all__ = ["TEMPLATES", "DOCUMENTS", "FORMATS", "TemplateError", "review_context",
            "team_context", "render", "show", "meeting_document", "write_pack"]
@@ -142,33 +143,63 @@ def review_context(workbook, *, rep: str, period: str, rules=None, comparison="p
                    found=None, gap=None) -> dict:
     """What the agenda and the action plan of ``rep``'s review of ``period`` show;
     ``found`` and ``gap``: the review's findings and revenue gap when already computed
-    (``findings.findings``, ``review.revenue_gap``)."""
+    (``findings.findings``, ``review.revenue_gap``; :class:`~.display.Unavailable` when
+    the data cannot give them). A part the data cannot give is an empty list, and
+    ``missing`` says, per part, what it needs."""
+    missing: dict[str, str] = {}
+
+    def part(name, make, empty=list):
+        try:
+            return make()
+        except MissingDataError as exc:
+            missing[name] = reason(exc)
+            return empty()
+
     info = review.rep_info(workbook, rep=rep)
     if found is None:
-        found = findings.findings(workbook, rep=rep, period=period, rules=rules)
-    earlier = actions.follow_up(workbook, rep=rep, period=period, rules=rules)
-    book = review.order_book_review(workbook, rep=rep, period=period).drop(columns="rep")
+        found = part("actions", lambda: findings.findings(workbook, rep=rep, period=period,
+                                                          rules=rules), lambda: None)
     if gap is None:
-        gap = review.revenue_gap(workbook, rep=rep, period=period, comparison=comparison)
+        gap = part("gap", lambda: review.revenue_gap(workbook, rep=rep, period=period,
+                                                     comparison=comparison), lambda: None)
+    for name, value in (("actions", found), ("gap", gap)):
+        if isinstance(value, Unavailable):
+            missing.setdefault(name, value.reason)
+    found = None if "actions" in missing else found
+    gap = None if "gap" in missing else gap
+
+    def order_book():
+        book = review.order_book_review(workbook, rep=rep, period=period).drop(columns="rep")
+        return [{"item": k.replace("_", " "), "value": v} for k, v in
+                _rows(book, {c: "currency" for c in book.columns})[0].items() if k != "as_of"]
+
+    def kind(name):
+        return [] if found is None else _rows(found[found["kind"] == name][["label", "text"]], {})
+
     return {
-        "rep": {"id": rep, "name": str(info["name"]), "team": str(info["team"] or "")},
+        "rep": {"id": rep, "name": str(info["name"]), "title": review.who({**info, "team": None}),
+                "team": "" if _missing(info["team"]) else str(info["team"])},
         "period": period, "next_period": review.next_period(period),
         "data_date": str(kpi.data_date(workbook).date()),
-        "activity": _rows(review.against_plan(workbook, rep=rep, period=period)
-                          [["label", "actual", "target", "vs_target", "unit"]],
-                          {"vs_target": "ratio"}),
-        "plan": _rows(review.plan_for_next(workbook, rep=rep, period=period), {}),
-        "order_book": [{"item": k.replace("_", " "), "value": v} for k, v in
-                       _rows(book, {c: "currency" for c in book.columns})[0].items()
-                       if k != "as_of"],
-        "attainment": _rows(review.attainment_summary(workbook, rep=rep, period=period),
-                            {"actual": "currency", "target": "currency", "gap": "currency",
-                             "attainment": "ratio"}),
-        "gap": {"headline": gap.headline(), "sentences": gap.sentences()},
-        "strengths": _rows(found[found["kind"] == "strength"][["label", "text"]], {}),
-        "developments": _rows(found[found["kind"] == "development"][["label", "text"]], {}),
-        "actions": _rows(found[["kind", "rule", "action", "owner", "due", "criterion"]], {}),
-        "earlier": _earlier_rows(earlier),
+        "activity": part("activity", lambda: _rows(
+            review.against_plan(workbook, rep=rep, period=period)
+            [["label", "actual", "target", "vs_target", "unit"]], {"vs_target": "ratio"})),
+        "plan": part("plan", lambda: _rows(
+            review.plan_for_next(workbook, rep=rep, period=period), {})),
+        "order_book": part("order_book", order_book),
+        "attainment": part("attainment", lambda: _rows(
+            review.attainment_summary(workbook, rep=rep, period=period),
+            {"actual": "currency", "target": "currency", "gap": "currency",
+             "attainment": "ratio"})),
+        "gap": ({"headline": "", "sentences": []} if gap is None else
+                {"headline": gap.headline(), "sentences": gap.sentences()}),
+        "strengths": kind("strength"),
+        "developments": kind("development"),
+        "actions": [] if found is None else _rows(
+            found[["kind", "rule", "action", "owner", "due", "criterion"]], {}),
+        "earlier": part("earlier", lambda: _earlier_rows(
+            actions.follow_up(workbook, rep=rep, period=period, rules=rules))),
+        "missing": missing,
     }
 
 
@@ -225,23 +256,26 @@ def meeting_document(workbook, path, *, rep: str, period: str, rules=None, found
     log) to amend, then read back with ``salesanalysis actions import``. ``found`` and
     ``context``: the review's findings and :func:`review_context` when already computed."""
     path = Path(path)
-    if found is None:
-        found = findings.findings(workbook, rep=rep, period=period, rules=rules)
     context = context or review_context(workbook, rep=rep, period=period, rules=rules,
                                         found=found)
-    agenda = [("0. Actions agreed last time", a["text"], a["status"], "") for a in
-              context["earlier"]]
-    agenda += [("1. Activity against plan", a["label"], f"{a['actual']} of {a['target']}", "")
-               for a in context["activity"]]
-    agenda += [("2. Plan for " + context["next_period"], p["item"], p["value"], "")
-               for p in context["plan"]]
-    agenda += [("3. Order book and forecast", o["item"], o["value"], "")
-               for o in context["order_book"]]
-    agenda += [("4. Attainment against budget", a["span"], a["attainment"], "")
-               for a in context["attainment"]]
-    agenda += [("5. Actions to agree", a["action"], a["criterion"], "")
-               for a in context["actions"]]
-    proposed = actions.from_findings(workbook, found)
+    missing = context["missing"]
+    points = [
+        ("0. Actions agreed last time", "earlier", lambda a: (a["text"], a["status"])),
+        ("1. Activity against plan", "activity",
+         lambda a: (a["label"], f"{a['actual']} of {a['target']}")),
+        ("2. Plan for " + context["next_period"], "plan", lambda p: (p["item"], p["value"])),
+        ("3. Order book and forecast", "order_book", lambda o: (o["item"], o["value"])),
+        ("4. Attainment against budget", "attainment", lambda a: (a["span"], a["attainment"])),
+        ("5. Actions to agree", "actions", lambda a: (a["action"], a["criterion"]))]
+    agenda = []
+    for point, name, cells in points:
+        if name in missing:
+            agenda.append((point, "Not available", missing[name], ""))
+        agenda += [(point, *cells(row), "") for row in context[name]]
+    if found is None and "actions" not in missing:
+        found = findings.findings(workbook, rep=rep, period=period, rules=rules)
+    proposed = (actions.from_findings(workbook, found) if found is not None
+                and not isinstance(found, Unavailable) else pd.DataFrame())
     still_open = actions.log(workbook, rep=rep, status="open")
     sheet = pd.concat([still_open, proposed], ignore_index=True).drop_duplicates(
         "action_id", keep="first")
@@ -264,7 +298,10 @@ def write_pack(workbook, *, rep: str, period: str, stem, rules=None, comparison=
     """Write ``<stem>.agenda.md``, ``<stem>.action-plan.md``, ``<stem>.action-plan.html``
     and ``<stem>.meeting.xlsx`` for ``rep``'s review of ``period``; returns the paths."""
     stem = Path(stem)
-    found = findings.findings(workbook, rep=rep, period=period, rules=rules)
+    try:
+        found = findings.findings(workbook, rep=rep, period=period, rules=rules)
+    except MissingDataError as exc:
+        found = Unavailable(reason(exc))
     context = review_context(workbook, rep=rep, period=period, rules=rules,
                              comparison=comparison, found=found)
     written = []

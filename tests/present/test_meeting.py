@@ -223,3 +223,27 @@ def test_a_stored_control_character_does_not_break_the_pack(wb, tmp_path):
     sheet = pd.read_excel(written[-1], sheet_name="actions")
     assert shown in set(sheet["text"])
     assert shown in written[0].read_text(encoding="utf-8")  # the agenda
+
+
+def test_a_crm_export_s_pack_is_written_each_point_saying_what_it_lacks(tmp_path):
+    """Deals only: no activities, targets or orders. The pack is still written, the
+    points the data gives are there, and each other one says what it needs."""
+    from salesanalysis.demo import build_profile
+
+    build_profile(tmp_path / "crm.duckdb", "crm", reps=12, weeks=30, seed=1)
+    with sa.open_workbook(tmp_path / "crm.duckdb", read_only=True) as book:
+        period = review.closed_period(book)
+        written = meeting.write_pack(book, rep="R001", period=period, stem=tmp_path / "R001")
+        gap = review.revenue_gap(book, rep="R001", period=period)
+    assert [p.name for p in written] == ["R001.agenda.md", "R001.action-plan.md",
+                                         "R001.action-plan.html", "R001.meeting.xlsx"]
+    agenda = written[0].read_text(encoding="utf-8")
+    points = dict(re.findall(r"^## (\d)\. .*?\n\n(.*?)(?=^## |\Z)", agenda, re.S | re.M))
+    assert points["1"].strip() == f"No targets for {period}."
+    assert points["2"].startswith("Not available: needs table activities (no rows loaded)")
+    assert points["3"].startswith("Not available: needs table orders (no rows loaded)")
+    assert points["4"].startswith("Not available: needs table targets (no rows loaded)")
+    assert gap.headline() in points["4"]  # the revenue bridge needs no targets
+    assert "| |" not in points["1"] and "nan" not in agenda
+    sheet = pd.read_excel(written[3], sheet_name="agenda")
+    assert "Not available" in set(sheet["item"])
