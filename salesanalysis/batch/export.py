@@ -68,11 +68,38 @@ def _stopped_here(error: nbformat.NotebookNode) -> nbformat.NotebookNode:
         f"Cause: <code>{html.escape(cause)}</code></div>")})
 
 
-def to_html(book: nbformat.NotebookNode, *, title: str) -> str:
-    """The report page of an executed notebook."""
+_HEADING = re.compile(r'<h2 id="([^"]+)">(.*?)(?:<a class="anchor-link".*?</a>)?</h2>', re.S)
+_HEADER_END = re.compile(r'(<div class="sa-header">.*?</div>)', re.S)
+
+
+def _navigation(body: str, index_href: str | None) -> str:
+    """A link back to the batch's index and the page's contents (its sections), under
+    the report's heading; the heading and the sections stay where they are."""
+    sections = [(anchor, re.sub(r"<[^>]+>", "", text).strip())
+                for anchor, text in _HEADING.findall(body)]
+    parts = []
+    if index_href:
+        parts.append(f'<p class="sa-back"><a href="{html.escape(index_href, quote=True)}">'
+                     "&larr; All reports</a></p>")
+    if len(sections) > 1:
+        items = "".join(f'<li><a href="#{html.escape(a, quote=True)}">{html.escape(t)}</a></li>'
+                        for a, t in sections)
+        parts.append(f'<nav class="sa-contents" aria-label="Contents"><b>Contents</b>'
+                     f"<ul>{items}</ul></nav>")
+    if not parts:
+        return body
+    found = _HEADER_END.search(body)
+    at = found.end() if found else body.find("<main>") + len("<main>")
+    return body[:at] + "".join(parts) + body[at:]
+
+
+def to_html(book: nbformat.NotebookNode, *, title: str, index_href: str | None = None) -> str:
+    """The report page of an executed notebook; ``index_href``: the batch's index page,
+    linked from the top of the page."""
     book = _presentable(book)
     book.metadata["title"] = title
     body, _ = html_exporter().from_notebook_node(book)
+    body = _navigation(body, index_href)
     # the bundled CSS cites its sources' web pages in comments; the page names no host
     return _STYLE.sub(lambda m: _CSS_COMMENT.sub("", m.group(0)), body)
 

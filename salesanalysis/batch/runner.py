@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 
 from ..store import cache
 from ..reports import rep_review as review
-from ..layout import report_folder, run_name, safe_name
+from ..layout import INDEX_FILE, report_folder, run_name, safe_name
 from ..errors import BatchError, KernelError
 from ..store.roster import members, reps_frame
 from ..store.workbook import open_workbook
@@ -138,7 +138,8 @@ def plan_runs(notebook, *, workbook, out, each: str | None = None, reps=None, te
         run_params = dict(params)
         if each:
             run_params[target] = member
-        title = f"{member_name} ({member})" if each == "rep" else member_name
+        title = (f"{member_name} ({member})" if each == "rep" and str(member) != str(member_name)
+                 else member_name)
         name = run_name(member, member_name, each=each)
         stem, n = name, 2
         while name.lower() in used:  # names that differ only by case or symbols
@@ -241,7 +242,9 @@ def _write_outputs(notebook: str, run: Run, result: dict, failed_at: int | None)
         run.kpis.write_text(json.dumps(kpis, indent=2), encoding="utf-8")
         outputs.append(run.kpis.name)
         if run.html is not None:
-            run.html.write_text(to_html(book, title=run.title), encoding="utf-8")
+            index = os.path.relpath(Path(_settings["out"]) / INDEX_FILE, run.html.parent)
+            run.html.write_text(to_html(book, title=run.title, index_href=index),
+                                encoding="utf-8")
             outputs.append(run.html.name)
         result["kpis"] = kpis
     writers = RUN_OUTPUTS.get(Path(notebook).stem, [])
@@ -390,7 +393,7 @@ def run_batch(notebook, *, workbook, out, each: str | None = None, reps=None, te
         settings = {"isolate": isolate, "timeout": timeout, "grace": interrupt_grace,
                     "sockets": str(scratch / "kernels"),
                     # a workbook beside the output folder is named relative to the reports
-                    "project": str(Path(out).resolve().parent),
+                    "project": str(Path(out).resolve().parent), "out": str(Path(out).resolve()),
                     "env": {"SALESANALYSIS_CACHE": str(cache_dir)}}
         _run_all(str(path), runs, settings, jobs, done)
     finally:

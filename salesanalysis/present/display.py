@@ -38,22 +38,27 @@ def header(workbook, *, title: str, subject: str, period: str) -> HTML:
 
 def table(frame: pd.DataFrame, *, units: dict[str, str] | None = None,
           unit_column: str | None = None, columns: dict[str, str] | None = None,
-          empty: str = "None this period.") -> "Table":
+          empty: str = "Nothing this period.") -> "Table":
     """A copy of ``frame`` with numbers formatted for reading.
 
     ``units`` maps columns to a unit (``currency``, ``ratio``, ``count`` ...);
     ``unit_column`` names a column holding each row's unit (a scorecard); those
-    rows' numeric columns are formatted by it. ``columns`` renames columns for
+    rows' numeric columns are formatted by it, and the column itself is not shown.
+    Booleans read yes / no. ``columns`` renames columns for
     display; ``empty`` is what a table without rows says. The result shows every row
     and every word, and escapes every value.
     """
     out = frame.copy()
     units = dict(units or {})
+    for col in out.columns:
+        if pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].map({True: "yes", False: "no"})
     if unit_column is not None:
         numeric = [c for c in out.columns if c not in units and c != unit_column
                    and pd.api.types.is_numeric_dtype(out[c])]
         for col in numeric:
             out[col] = [format_value(v, u) for v, u in zip(out[col], out[unit_column])]
+        out = out.drop(columns=unit_column)  # it shows in how each number is written
     for col, unit in units.items():
         if col in out:
             out[col] = [format_value(v, unit) for v in out[col]]
@@ -68,6 +73,26 @@ def table(frame: pd.DataFrame, *, units: dict[str, str] | None = None,
     return Table(out.reset_index(drop=True), empty=empty)
 
 
+_NUMBER = ' class="sa-number"'
+_NUMERIC_TEXT = re.compile(r"[-+]?[$€£]?\d[\d,]*(\.\d+)?(%|x| days| seconds)?")
+
+
+def _cell(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return html.escape(str(value))
+
+
+def _reads_as_number(value) -> bool:
+    if value is None or isinstance(value, bool):
+        return value is None
+    if isinstance(value, (int, float)):
+        return True
+    return value == "" or bool(_NUMERIC_TEXT.fullmatch(str(value).strip()))
+
+
 class Table:
     """A formatted table as a report shows it: every row and every word, never cut by
     pandas' display limits. A long table shows its first rows, says how many there are,
@@ -77,7 +102,7 @@ class Table:
     SHOWN = 10  # rows shown of a long table
     LONG = 25  # a table longer than this is folded
 
-    def __init__(self, frame: pd.DataFrame, *, empty: str = "None this period."):
+    def __init__(self, frame: pd.DataFrame, *, empty: str = "Nothing this period."):
         self.frame = frame
         self.empty = empty
 
@@ -91,8 +116,17 @@ class Table:
         return len(self.frame)
 
     def _html(self, frame: pd.DataFrame) -> str:
-        return frame.to_html(index=False, escape=True, na_rep="", border=0,
-                             classes="sa-table")
+        """Text left, numbers right (a column whose every value reads as a number)."""
+        numeric = [bool(len(frame)) and frame[c].map(_reads_as_number).all()
+                   for c in frame.columns]
+        head = "".join(f'<th{_NUMBER if n else ""}>{html.escape(str(c))}</th>'
+                       for c, n in zip(frame.columns, numeric))
+        body = "".join(
+            "<tr>" + "".join(f'<td{_NUMBER if n else ""}>{_cell(v)}</td>'
+                             for v, n in zip(row, numeric)) + "</tr>"
+            for row in frame.itertuples(index=False))
+        return (f'<table class="sa-table"><thead><tr>{head}</tr></thead>'
+                f"<tbody>{body}</tbody></table>")
 
     def _repr_html_(self) -> str:
         rows = len(self.frame)
@@ -187,10 +221,11 @@ def section():
         display(Unavailable(reason(exc)))
 
 
-def unjudged(reasons: dict[str, str]) -> None:
-    """Say which rules the data could not judge (reason -> what it needs), so a missing
-    flag is not read as a clean bill of health."""
+def unjudged(reasons: dict[str, str], *, word: str = "Not judged") -> None:
+    """Say which rules (or parts of a section) the data could not judge, and what each
+    needs, so a missing flag is not read as a clean bill of health."""
     if reasons:
         items = "; ".join(f"{name.replace('_', ' ')} (needs {needs})"
                           for name, needs in reasons.items())
-        display(HTML(f'<p class="sa-unavailable"><b>Not judged:</b> {html.escape(items)}.</p>'))
+        display(HTML(f'<p class="sa-unavailable"><b>{html.escape(word)}:</b> '
+                     f"{html.escape(items)}.</p>"))

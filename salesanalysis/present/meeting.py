@@ -169,9 +169,9 @@ def review_context(workbook, *, rep: str, period: str, rules=None, comparison="p
     gap = None if "gap" in missing else gap
 
     def order_book():
-        book = review.order_book_review(workbook, rep=rep, period=period).drop(columns="rep")
-        return [{"item": k.replace("_", " "), "value": v} for k, v in
-                _rows(book, {c: "currency" for c in book.columns})[0].items() if k != "as_of"]
+        items = review.order_book_items(workbook, rep=rep, period=period)
+        return _rows(items, {}) + [{"item": "Not available", "value": f"{part} (needs {needs})"}
+                                   for part, needs in items.attrs["lacking"].items()]
 
     def kind(name):
         return [] if found is None else _rows(found[found["kind"] == name][["label", "text"]], {})

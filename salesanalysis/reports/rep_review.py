@@ -19,13 +19,14 @@ from ..kpi.periods import Period, closed_period, period_bounds, period_end, shif
 from ..analyses import findings
 from ..analyses.findings import stalled_at_end
 from ..kpi.scorecard import team_scorecard
-from ..store.roster import rep_info
+from ..store.roster import rep_info, reps_frame
 from .spec import PERIOD, WORKBOOK, Param, Report
 from ..store.frames import to_pandas
 
 __all__ = ["REPORT", "closed_period", "next_period", "rep_info", "who", "headline",
            "activity_against_plan", "against_plan",
-           "plan_for_next", "pipeline_due", "order_book_review", "deals_to_disqualify",
+           "plan_for_next", "pipeline_due", "order_book_review", "order_book_items",
+           "deals_to_disqualify",
            "slipped", "attainment_trend", "attainment_summary", "team_scorecard",
            "revenue_gap", "prepare", "headline_numbers"]
 
@@ -107,11 +108,14 @@ def plan_for_next(workbook, *, rep: str, period: str) -> pd.DataFrame:
     following = next_period(period)
     goals = _one(_against_plan(workbook, period=following), rep)
     goals = pd.DataFrame({"kind": "target", "item": [kpi.get(m).label for m in goals["metric"]],
-                          "value": goals["target"].astype(float)})
+                          "value": goals["target"].astype(float),
+                          "unit": [kpi.get(m).unit for m in goals["metric"]]})
     scheduled = _one(_activity_plan(workbook, period=following), rep)
     scheduled = scheduled[scheduled["still_planned"] > 0]
-    scheduled = pd.DataFrame({"kind": "scheduled", "item": scheduled["activity_type"],
-                              "value": scheduled["still_planned"].astype(float)})
+    scheduled = pd.DataFrame({"kind": "scheduled",
+                              "item": scheduled["activity_type"].str.replace("_", " "),
+                              "value": scheduled["still_planned"].astype(float),
+                              "unit": "count"})
     out = pd.concat([goals, scheduled], ignore_index=True)
     out.insert(0, "period", following)
     return out
@@ -137,24 +141,80 @@ def pipeline_due(workbook, *, rep: str, period: str) -> pd.DataFrame:
     return _one(_pipeline_due(workbook, period=period), rep, "rep_id").drop(columns="rep_id")
 
 
+# the order book's items as a manager reads them: column -> (label, unit)
+ORDER_BOOK_ITEMS = {
+    "open_orders": ("Open orders", "count"),
+    "open_order_value": ("Open order value", "currency"),
+    "overdue_orders": ("Overdue orders", "count"),
+    "overdue_value": ("Overdue order value", "currency"),
+    "open_deals": ("Open deals", "count"),
+    "open_pipeline": ("Open pipeline", "currency"),
+    "unpriced_deals": ("Open deals without an amount", "count"),
+    "weighted_pipeline": ("Weighted pipeline", "currency"),
+    "forecast": ("Forecast for the period", "currency"),
+    "revenue": ("Revenue won", "currency"),
+    "deviation": ("Revenue against forecast", "currency"),
+    "forecast_deviation": ("Revenue against forecast, share", "ratio"),
+    "slipped_deals": ("Deals whose close date moved", "count"),
+    "days_pushed": ("Days their close dates moved", "days"),
+}
+
+
 @cached
 def _order_book(workbook, *, period: str) -> pd.DataFrame:
+    """Each part the data allows (orders, pipeline, forecast, slippage); missing data
+    fails only when no part can be computed."""
     kind, first, last = period_bounds(period)
     as_of = period_end(workbook, period)
-    parts = [kpi.order_book(workbook, by="rep", as_of=as_of).drop(columns="as_of"),
-             kpi.open_pipeline(workbook, by="rep", as_of=as_of).drop(columns="as_of"),
-             kpi.forecast_deviation(workbook, by="rep", period=kind, start=first, end=last)
-             [["rep", "forecast", "revenue", "deviation", "forecast_deviation"]]]
+
+    def slippage():
+        found = _slipped(workbook, period=period)
+        pushes = found.groupby("rep_id").agg(
+            slipped_deals=("pushes", lambda s: int((s > 0).sum())),
+            days_pushed=("days_pushed", "sum")).rename_axis("rep").reset_index()
+        return reps_frame(workbook)[["rep_id"]].rename(columns={"rep_id": "rep"}).merge(
+            pushes, on="rep", how="left").fillna({"slipped_deals": 0, "days_pushed": 0})
+
+    makers = [lambda: kpi.order_book(workbook, by="rep", as_of=as_of).drop(columns="as_of"),
+              lambda: kpi.open_pipeline(workbook, by="rep", as_of=as_of).drop(columns="as_of"),
+              lambda: kpi.forecast_deviation(workbook, by="rep", period=kind, start=first,
+                                             end=last)
+              [["rep", "forecast", "revenue", "deviation", "forecast_deviation"]],
+              slippage]
+    parts, lacking = [], []
+    for make in makers:
+        try:
+            parts.append(make())
+        except MissingDataError as exc:
+            lacking.append(exc)
+    if not parts:
+        raise lacking[0]
     out = parts[0]
     for part in parts[1:]:
         out = out.merge(part, on="rep", how="outer")
-    slipped_ = _slipped(workbook, period=period)
-    pushes = slipped_.groupby("rep_id").agg(slipped_deals=("pushes", lambda s: int((s > 0).sum())),
-                                            days_pushed=("days_pushed", "sum"))
-    out = out.merge(pushes, left_on="rep", right_index=True, how="left")
-    out[["slipped_deals", "days_pushed"]] = out[["slipped_deals", "days_pushed"]].fillna(0)
     out.insert(1, "as_of", as_of)
     return out
+
+
+def order_book_items(workbook, *, rep: str, period: str) -> pd.DataFrame:
+    """The order book review as item, value and unit rows, in reading order;
+    ``attrs["lacking"]``: what each part the data cannot give needs."""
+    row = order_book_review(workbook, rep=rep, period=period).iloc[0]
+    out = pd.DataFrame([{"item": label, "value": "unknown" if pd.isna(row[column])
+                         else row[column], "unit": unit}
+                        for column, (label, unit) in ORDER_BOOK_ITEMS.items()
+                        if column in row.index])
+    out.attrs["lacking"] = {part: "; ".join(gaps) for part, needs in ORDER_BOOK_PARTS.items()
+                            if (gaps := missing(workbook, needs))}
+    return out
+
+
+# what each part of the order book stands on
+ORDER_BOOK_PARTS = {
+    "open orders": kpi.get("open_order_value").columns,
+    "forecast": kpi.get("forecast_deviation").columns,
+    "slipped deals": {"opportunity_history": ("expected_close",)},
+}
 
 
 def order_book_review(workbook, *, rep: str, period: str) -> pd.DataFrame:

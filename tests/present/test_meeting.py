@@ -241,7 +241,10 @@ def test_a_crm_export_s_pack_is_written_each_point_saying_what_it_lacks(tmp_path
     points = dict(re.findall(r"^## (\d)\. .*?\n\n(.*?)(?=^## |\Z)", agenda, re.S | re.M))
     assert points["1"].strip() == f"No targets for {period}."
     assert points["2"].startswith("Not available: needs table activities (no rows loaded)")
-    assert points["3"].startswith("Not available: needs table orders (no rows loaded)")
+    # the order book shows the pipeline, and says what its other parts need
+    assert points["3"].startswith("- Open deals: ")
+    assert "- Not available: open orders (needs table orders (no rows loaded))" in points["3"]
+    assert "- Weighted pipeline: unknown" in points["3"]  # no stage probabilities
     assert points["4"].startswith("Not available: needs table targets (no rows loaded)")
     assert gap.headline() in points["4"]  # the revenue bridge needs no targets
     assert "| |" not in points["1"] and "nan" not in agenda

@@ -18,13 +18,19 @@ PER_REP = {"rep_review", "gap_analysis"}
 # what each profile lacks shows in these reports (profile -> [(report, need)])
 EXPECTED_NEEDS = {
     "crm": [("rep_review", "needs table activities (no rows loaded)")],
-    "activities": [("team_trends", "needs table opportunities (no rows loaded), for revenue")],
+    "activities": [("team_trends", "needs table opportunities (no rows loaded), for revenue"),
+                   ("gap_analysis", "needs table opportunities (no rows loaded), for revenue")],
     "spreadsheet": [("rep_review", "needs table orders (no rows loaded), for open order value"),
                     ("team_trends", "needs column reps.department (no values)")],
     "no-targets": [("rep_review", "needs table targets (no rows loaded)")],
     "snapshot": [("pipeline_health", "stuck in stage (needs stage changes in table "
                   "opportunity_history (only snapshots loaded))")],
 }
+
+
+# what each profile has shows too: the review's action plan on every profile
+EXPECTED_CONTENT = {profile: [("rep_review", "Action plan: "), ("rep_review", "Earlier actions")]
+                    for profile in PROFILES}
 
 
 def _text(page: str) -> str:
@@ -91,7 +97,7 @@ def test_every_report_runs_on_the_profile_and_says_what_it_lacks(profile, books,
             assert named <= lacking, (where, reason)
         if profile == "full":
             assert "Not available" not in text, where
-    for report, need in EXPECTED_NEEDS.get(profile, []):
+    for report, need in EXPECTED_NEEDS.get(profile, []) + EXPECTED_CONTENT[profile]:
         assert need in pages[report], (profile, report, need)
 
 

@@ -194,6 +194,9 @@ def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
         raise InvalidArgumentError(f"metric must be one of {', '.join(METRICS)}; got {metric!r}")
     if against not in COMPARISONS:
         raise InvalidArgumentError(f"against must be one of {', '.join(COMPARISONS)}; got {against!r}")
+    lacks = missing(workbook, kpi.get(metric).columns)
+    if lacks:  # before anything else: the metric itself, then what to split it by
+        raise MissingDataError(f"{metric} cannot be computed: missing {'; '.join(lacks)}")
     spec, note = _tree_the_data_allows(workbook, METRICS[metric])
     subject, reps = _scope_reps(workbook, scope)
     if dims is None:
