@@ -100,7 +100,7 @@ class Table:
     (``.frame``) otherwise."""
 
     SHOWN = 10  # rows shown of a long table
-    LONG = 25  # a table longer than this is folded
+    LONG = 15  # a table longer than this is folded
 
     def __init__(self, frame: pd.DataFrame, *, empty: str = "Nothing this period."):
         self.frame = frame
