@@ -283,3 +283,21 @@ def test_batches_into_one_folder_merge_their_runs_latest_run_of_each_report_wins
     assert runs["finished_at"].notna().all()
     # R001's page is its latest run's, which stopped
     assert "no data for R001" in _text(out / "probe" / "all" / f"{r001}.html")
+
+
+def test_the_index_links_every_document_of_each_rep_s_pack(reports, small_workbook):
+    index = _text(reports / "index.html")
+    section = index[index.index("<h2>Rep review"):index.index("<h2>Gap analysis")]
+    rows = re.findall(r"<tr><td(.*?)</tr>", section, re.S)
+    assert len(rows) == 2  # R001 and R002, before the gap analyses
+    with sa.open_workbook(small_workbook, read_only=True) as wb:
+        team = review.rep_info(wb, rep="R002")["team"]
+    r002 = next(r for r in rows if "R002" in r)
+    assert f">{team}</td>" in r002
+    links = dict((text, href) for href, text in re.findall(r"<a href='([^']+)'>([^<]+)</a>", r002))
+    assert set(links) >= {"gap analysis", "agenda", "action plan", "meeting workbook"}
+    for href in links.values():
+        assert (reports / href).is_file(), href
+    assert links["gap analysis"].startswith("gap_analysis/")
+    assert "<th>Revenue target</th>" in section and "revenue_target" not in section
+    assert "class='sortable'" in section and "<script>" in index

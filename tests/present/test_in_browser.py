@@ -145,3 +145,23 @@ def test_a_review_prints_on_at_most_five_a4_pages(browser, batch):
         page.close()
         pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
         assert 1 <= pages <= 5, (rep, pages)
+
+
+def test_the_index_sorts_by_a_column_and_filters_offline(browser, batch):
+    _, out = batch
+    page, seen = _open(browser, out / "index.html")
+    table = "table.sortable"
+
+    def names():
+        return page.eval_on_selector(table, "t => [...t.tBodies[0].rows].filter(r => "
+                                            "r.style.display != 'none').map(r => r.cells[0].textContent)")
+    before = names()
+    header = page.locator(f"{table} th", has_text="Revenue").first
+    header.click()
+    ascending = names()
+    header.click()
+    assert names() == ascending[::-1] and sorted(before) == sorted(ascending)
+    page.fill("input.filter", "Chloe")
+    assert names() == [n for n in before if "Chloe" in n] and len(names()) == 1
+    assert seen["errors"] == []
+    page.close()
