@@ -235,14 +235,17 @@ def findings(workbook, *, rep: str, period: str, rules=None) -> pd.DataFrame:
                 continue
             values = {k: format_value(row.get(k), row["unit"], short=True, missing="n/a") for k in
                       ("actual", "target", "previous", "team_median", "last_year")}
+            due = due_default if rule.due is None else (
+                kpi.data_date(workbook) + pd.Timedelta(days=int(rule.due.split()[0]))).date()
+            values.update(goal=format_value(_goal(rule, actual, reference, row["unit"]),
+                                            row["unit"], short=True, missing="n/a"),
+                          due=str(due))
             deals = row.get("deals")
             values.update(label=row["label"], rep=rep, period=period, next_period=following,
                           reference=format_value(reference, row["unit"], short=True, missing="n/a"),
                           deals=_listing(deals if isinstance(deals, list) else []))
             words = row.get("words")
             values.update(words if isinstance(words, dict) else {})
-            due = due_default if rule.due is None else (
-                kpi.data_date(workbook) + pd.Timedelta(days=int(rule.due.split()[0]))).date()
             rows.append({
                 "rep": rep, "period": period, "kind": rule.kind, "rule": rule.name,
                 "kpi": name, "label": row["label"], "actual": float(actual),
@@ -253,6 +256,21 @@ def findings(workbook, *, rep: str, period: str, rules=None) -> pd.DataFrame:
     columns = ["rep", "period", "kind", "rule", "kpi", "label", "actual", "reference",
                "reference_value", "text", "action", "owner", "due", "criterion", "direction"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _goal(rule: Rule, actual: float, reference: float, unit: str) -> float:
+    """What success means next period: for a strength, at least the level reached (never
+    the lower level that made it one); for a point to develop, the reference it fell
+    short of. Counts are whole numbers, and a goal is never one that is always met."""
+    up = _direction(rule) == "up"
+    if rule.kind == "strength":
+        goal = max(actual, reference) if up else min(actual, reference)
+    else:
+        goal = reference
+    if unit == "count":
+        goal = math.ceil(goal - 1e-9) if up else math.floor(goal + 1e-9)
+        goal = max(goal, 1) if up else max(goal, 0)
+    return goal
 
 
 def _direction(rule: Rule) -> str:
@@ -275,5 +293,13 @@ def _fill(rule: Rule, field_name: str, values: dict) -> str:
 
 
 def proposed_actions(found: pd.DataFrame) -> pd.DataFrame:
-    """The actions the findings propose: what, who, by when and how success is measured."""
-    return found[["kind", "rule", "action", "owner", "due", "criterion"]].reset_index(drop=True)
+    """The actions the findings propose: what, who, by when and how success is measured.
+    An action two findings propose (one rule over two KPIs) is listed once, with both
+    criteria and the earlier due date."""
+    columns = ["kind", "rule", "action", "owner", "due", "criterion"]
+    if found.empty:
+        return found[columns].reset_index(drop=True)
+    merged = found.groupby(["owner", "action"], sort=False, as_index=False).agg(
+        kind=("kind", "first"), rule=("rule", "first"), due=("due", "min"),
+        criterion=("criterion", lambda c: "; ".join(dict.fromkeys(c))))
+    return merged[columns]

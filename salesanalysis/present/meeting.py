@@ -196,7 +196,8 @@ def review_context(workbook, *, rep: str, period: str, rules=None, comparison="p
         "strengths": kind("strength"),
         "developments": kind("development"),
         "actions": [] if found is None else _rows(
-            found[["kind", "rule", "action", "owner", "due", "criterion"]], {}),
+            findings.proposed_actions(found).assign(owner=review.who({**info, "team": None})),
+            {}),
         "earlier": part("earlier", lambda: _earlier_rows(
             actions.follow_up(workbook, rep=rep, period=period, rules=rules))),
         "missing": missing,

@@ -105,3 +105,19 @@ def test_a_win_rate_fall_in_one_segment_fires_for_that_rep_only(tmp_path):
     # fewer than 8 deals in the period: silent
     path.write_text(SEGMENT_RULE.replace("min: 8", "min: 9"))
     assert findings.findings(book, rep="R1", period="2025-03", rules=str(path)).empty
+
+
+@pytest.mark.parametrize("kind,op,actual,reference,unit,goal", [
+    # a strength keeps at least the level reached, not the lower one that made it one
+    ("strength", ">=", 0.64, 0.21, "ratio", 0.64),
+    ("strength", ">=", 14, 7, "count", 14),
+    # a point to develop reaches the reference it fell short of, in whole counts
+    ("development", "<", 3, 4.5, "count", 5),
+    ("development", "<", 0, 0.4, "count", 1),  # never "at least 0": always met
+    ("development", "<", 0.12, 0.3, "ratio", 0.3),
+    # lower is better: a count goal rounds down, and may be 0
+    ("development", ">", 5, 2.5, "count", 2),
+])
+def test_success_criteria_are_goals_worth_agreeing(kind, op, actual, reference, unit, goal):
+    rule = findings.Rule("r", kind, ("k",), op, "team_median", 1.0, "t", "a", "{goal}")
+    assert findings._goal(rule, actual, reference, unit) == pytest.approx(goal)

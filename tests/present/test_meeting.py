@@ -47,14 +47,18 @@ def test_agenda_follows_the_five_points_with_the_review_s_numbers(wb, context):
     assert "<h3>4. Attainment against budget</h3>" in page and actual in page
 
 
-def test_action_plan_lists_every_proposed_action(wb, context):
+def test_action_plan_lists_every_proposed_action_once_owned_by_name(wb, context):
     found = findings.findings(wb, rep="R002", period=PERIOD)
     assert len(found)
     text = meeting.render("action_plan", context)
     page = meeting.render("action_plan", context, format="html")
+    name = review.rep_info(wb, rep="R002")["name"]
     for row in found.itertuples():
-        assert f"| {row.action.replace('|', chr(92) + '|')} | {row.owner} | {row.due} |" in text
+        assert text.count(f"| {row.action.replace('|', chr(92) + '|')} | {name} (R002) |") == 1
         assert f"<td>{row.due}</td>" in page
+    # every criterion of an action two findings propose is kept
+    for criterion in found["criterion"]:
+        assert criterion.replace("|", chr(92) + "|") in text
 
 
 def test_user_text_is_escaped_in_both_formats(wb):
