@@ -86,11 +86,12 @@ def _cell(value) -> str:
 
 
 def _reads_as_number(value) -> bool:
-    if value is None or isinstance(value, bool):
-        return value is None
-    if isinstance(value, (int, float)):
+    """A number, a number as text (12,300 · 42.0% · 3.4x), or nothing."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)) or value is None or value is pd.NA or value is pd.NaT:
         return True
-    return value == "" or bool(_NUMERIC_TEXT.fullmatch(str(value).strip()))
+    return str(value) == "" or bool(_NUMERIC_TEXT.fullmatch(str(value).strip()))
 
 
 class Table:

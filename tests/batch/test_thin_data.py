@@ -26,7 +26,8 @@ def test_the_review_runs_for_every_salesperson_of_two_spreadsheets(tmp_path):
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", "", page,
                                                              flags=re.S)))
     lacking = re.findall(r"Not available: ([^.]*)\.", text)
-    assert "needs table orders (no rows loaded), for open order value" in lacking
+    # the order book shows the deals, and says its orders part needs orders
+    assert any("open orders (needs table orders (no rows loaded))" in r for r in lacking)
     assert any(reason.startswith("needs table targets") for reason in lacking)
     assert "One-to-one review: Tom Baker Period 2025-02" in text  # the name is the id
     assert "Traceback" not in text and "Error" not in text

@@ -45,3 +45,12 @@ def test_a_short_table_is_shown_whole_without_its_index():
     page = display.table(pd.DataFrame({"rep": ["R1", "R2"], "deals": [3, 4]}))._repr_html_()
     assert "<details>" not in page and page.count("<tr") == 3
     assert "<th></th>" not in page  # no index column
+
+
+def test_a_table_reads_missing_values_of_any_kind_as_blank_and_aligns_numbers_right():
+    frame = pd.DataFrame({"rep": ["Ann", "Tom"], "deals": pd.array([3, pd.NA], dtype="Int64"),
+                          "won": [True, False]})
+    page = display.table(frame)._repr_html_()
+    assert '<th class="sa-number">deals</th>' in page and "<th>rep</th>" in page
+    assert '<td class="sa-number"></td>' in page  # unknown, not 0
+    assert "<td>yes</td>" in page and "<td>no</td>" in page

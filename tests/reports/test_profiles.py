@@ -20,7 +20,7 @@ EXPECTED_NEEDS = {
     "crm": [("rep_review", "needs table activities (no rows loaded)")],
     "activities": [("team_trends", "needs table opportunities (no rows loaded), for revenue"),
                    ("gap_analysis", "needs table opportunities (no rows loaded), for revenue")],
-    "spreadsheet": [("rep_review", "needs table orders (no rows loaded), for open order value"),
+    "spreadsheet": [("rep_review", "open orders (needs table orders (no rows loaded))"),
                     ("team_trends", "needs column reps.department (no values)")],
     "no-targets": [("rep_review", "needs table targets (no rows loaded)")],
     "snapshot": [("pipeline_health", "stuck in stage (needs stage changes in table "
