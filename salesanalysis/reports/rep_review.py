@@ -19,7 +19,7 @@ from ..kpi.periods import Period, closed_period, period_bounds, period_end, shif
 from ..analyses import findings
 from ..analyses.findings import stalled_at_end
 from ..kpi.scorecard import team_scorecard
-from ..store.roster import rep_info, reps_frame
+from ..store.roster import customer_names, rep_info, reps_frame
 from .spec import PERIOD, WORKBOOK, Param, Report
 from ..store.frames import to_pandas
 
@@ -128,8 +128,9 @@ def _pipeline_due(workbook, *, period: str) -> pd.DataFrame:
     state = kpi.state_at(workbook, as_of)
     due = state.filter(state.is_open & (state.expected_close >= first.to_pydatetime())
                        & (state.expected_close <= last.to_pydatetime()))
-    customers = workbook.table("customers").select(_cid="customer_id", customer="name")
+    customers = workbook.table("customers").select(_cid="customer_id", _name="name")
     due = due.left_join(customers, due.customer_id == customers._cid)
+    due = due.mutate(customer=due._name.coalesce(due.customer_id))
     return to_pandas(due.select("rep_id", "opportunity_id", "customer", "stage", "amount",
                                 "probability", "weighted", "expected_close").order_by(
         ["rep_id", "expected_close", "opportunity_id"]))
@@ -155,8 +156,8 @@ ORDER_BOOK_ITEMS = {
     "revenue": ("Revenue won", "currency"),
     "deviation": ("Revenue against forecast", "currency"),
     "forecast_deviation": ("Revenue against forecast, share", "ratio"),
-    "slipped_deals": ("Deals whose close date moved", "count"),
-    "days_pushed": ("Days their close dates moved", "days"),
+    "slipped_deals": ("Deals whose close date moved later", "count"),
+    "days_pushed": ("Days their close dates moved later", "days"),
 }
 
 
@@ -240,8 +241,12 @@ def _slipped(workbook, *, period: str) -> pd.DataFrame:
 
 
 def slipped(workbook, *, rep: str, period: str) -> pd.DataFrame:
-    """The rep's deals whose expected close moved during the period."""
-    return _one(_slipped(workbook, period=period), rep, "rep_id").drop(columns="rep_id")
+    """The rep's deals whose expected close moved during the period, each customer by
+    name where the customers table has one."""
+    found = _one(_slipped(workbook, period=period), rep, "rep_id").drop(columns="rep_id")
+    names = customer_names(workbook)
+    found.insert(1, "customer", [names.get(c, c) for c in found.pop("customer_id")])
+    return found
 
 
 @cached

@@ -13,7 +13,8 @@ from ..errors import UnknownNameError
 from .cache import cached
 from .frames import to_pandas
 
-__all__ = ["reps_frame", "seller_filter", "seller_ids", "members", "keep_team", "rep_info", "rep_names"]
+__all__ = ["reps_frame", "seller_filter", "seller_ids", "members", "keep_team", "rep_info", "rep_names",
+           "customer_names"]
 
 
 @cached
@@ -74,6 +75,12 @@ def rep_info(workbook, *, rep: str) -> dict:
         known = ", ".join(reps["rep_id"].astype(str).head(20))
         raise UnknownNameError(f"no rep {rep!r} in the workbook (reps: {known} ...)")
     return row.iloc[0].to_dict()
+
+
+def customer_names(workbook) -> dict:
+    """customer_id -> name of every customer that has a name."""
+    customers = to_pandas(workbook.table("customers").select("customer_id", "name"))
+    return dict(customers.dropna(subset=["name"]).itertuples(index=False, name=None))
 
 
 def rep_names(workbook) -> pd.Series:

@@ -29,3 +29,27 @@ def test_periods_and_unknown_rep(march_wb):
     assert review.next_period("2025-12") == "2026-01"
     with pytest.raises(ValueError, match="no rep 'R9' in the workbook"):
         review.rep_info(march_wb, rep="R9")
+
+
+def test_slipped_deals_name_their_customers_and_the_order_book_its_items():
+    from builders import FIELD_REPS, build, hist, opp
+
+    deals = [opp(1, "R1", "2025-01-10", customer="C01", expected_close="2025-03-01"),
+             opp(2, "R1", "2025-01-12", customer="C02", expected_close="2025-03-05")]
+    history = [hist("O1", "2025-02-01", stage="lead", close="2025-02-20"),
+               hist("O1", "2025-02-15", stage="lead", close="2025-03-01"),
+               hist("O2", "2025-02-01", stage="lead", close="2025-03-10"),
+               hist("O2", "2025-02-20", stage="lead", close="2025-03-05")]
+    wb = build(as_of="2025-03-31", reps=FIELD_REPS, opportunities=deals,
+               opportunity_history=history,
+               customers=[{"customer_id": "C01", "name": "Acme"}, {"customer_id": "C02"}])
+    moved = review.slipped(wb, rep="R1", period="2025-02").set_index("opportunity_id")
+    # a customer without a name keeps its id
+    assert moved["customer"].to_dict() == {"O1": "Acme", "O2": "C02"}
+    assert moved.loc["O1", ["pushes", "pulls", "days_pushed"]].tolist() == [1, 0, 9]
+    items = review.order_book_items(wb, rep="R1", period="2025-02").set_index("item")
+    assert items.loc["Open deals", "value"] == 2 and items.loc["Open pipeline", "value"] == 200
+    assert items.loc["Deals whose close date moved later", "value"] == 1  # O2 moved earlier
+    assert items.loc["Days their close dates moved later", ["value", "unit"]].tolist() == [
+        9, "days"]
+    assert set(items.attrs["lacking"]) == {"open orders", "forecast"}
