@@ -13,10 +13,13 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from ..kpi.units import format_value
+
 __all__ = ["set_theme", "trend", "against_target", "ranking", "weekly_prospecting",
            "waterfall", "completeness", "gap_bridge", "gap_segments", "UNIT_LABELS"]
 
 ACTUAL, TARGET, MUTED, HIGHLIGHT, BAD = "#2f6690", "#d1495b", "#9db4c0", "#edae49", "#d1495b"
+GOOD = "#2e7d32"  # a step of a bridge that adds
 UNIT_LABELS = {
     "currency": "amount", "count": "count", "ratio": "%", "days": "days",
     "seconds": "seconds", "per 100": "per 100", "currency/day": "amount per day",
@@ -94,18 +97,43 @@ def trend(data: pd.DataFrame, *, x: str = "period", y: str, hue: str | None = No
 
 
 def against_target(data: pd.DataFrame, *, label: str = "label", actual: str = "actual",
-                   target: str | float = "target", title: str, unit: str = "count", ax=None):
+                   target: str | float = "target", title: str, unit: str = "count",
+                   cap: float | str | None = None, notes: str | None = None,
+                   xlabel: str | None = None, ax=None):
     """Bars of ``actual`` per ``label`` against ``target``: a column (a red tick per bar)
     or one number for every bar (a red line, 1.0 for shares of target).
 
     Bars at or over target are blue, bars under it grey; a row without a target
-    has no tick.
+    has no tick. A bar beyond ``cap`` stops there, hatched, with its value written at
+    its end, so one outlier does not flatten the others (``"auto"``: twice the upper
+    quartile, when the largest bar is beyond three times it). ``notes``: a column of text
+    written where a row has no value (say, "target reached").
     """
-    ax = _axes(ax)
     frame = data.reset_index(drop=True)
+    ax = _axes(ax, size=(8, max(2.5, 0.3 * len(frame) + 1)))
     goal = frame[target] if isinstance(target, str) else pd.Series(float(target), frame.index)
     met = (frame[actual] >= goal) | goal.isna()
-    ax.barh(frame[label].astype(str), frame[actual], color=np.where(met, ACTUAL, MUTED))
+    values = frame[actual].astype(float)
+    if cap == "auto":
+        cap = _outlier_cap(values, goal)
+    shown = values.clip(upper=cap) if cap is not None else values
+    bars = ax.barh(frame[label].astype(str), shown.fillna(0), color=np.where(met, ACTUAL, MUTED))
+    if cap is not None:
+        for bar, value in zip(bars, values):
+            if pd.notna(value) and value > cap:
+                bar.set_hatch("//")
+                ax.annotate(f"{format_value(value, unit, short=True)} (beyond the axis)",
+                            (cap, bar.get_y() + bar.get_height() / 2), xytext=(-4, 0),
+                            textcoords="offset points", ha="right", va="center",
+                            fontsize="small", color="#222",
+                            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+        ax.set_xlim(0, cap * 1.02)
+    if notes is not None:
+        for bar, value, note in zip(bars, values, frame[notes]):
+            if pd.isna(value) and isinstance(note, str):
+                ax.annotate(note, (0, bar.get_y() + bar.get_height() / 2), xytext=(4, 0),
+                            textcoords="offset points", va="center", fontsize="small",
+                            color=MUTED)
     if isinstance(target, str):
         has = goal.notna()
         ax.scatter(goal[has], frame.loc[has, label].astype(str), marker="|", s=600,
@@ -114,13 +142,23 @@ def against_target(data: pd.DataFrame, *, label: str = "label", actual: str = "a
         has = pd.Series(True, frame.index)
         ax.axvline(float(target), color=TARGET, linestyle="--", label="target")
     ax.invert_yaxis()
-    ax.set_xlabel(_unit_label(unit))
+    ax.set_xlabel(xlabel or _unit_label(unit))
     _format_axis(ax.xaxis, unit)
     ax.set_ylabel("")
     ax.set_title(title)
     if has.any():
         ax.legend(frameon=False, fontsize="small", loc="lower right")
     return ax
+
+
+def _outlier_cap(values: pd.Series, goal: pd.Series) -> float | None:
+    known = values.dropna()
+    if len(known) < 3:
+        return None
+    upper = float(known.quantile(0.75))
+    if upper <= 0 or known.max() <= 3 * upper:
+        return None
+    return max(2 * upper, float(goal.max()) * 1.1 if goal.notna().any() else 0.0)
 
 
 def ranking(data: pd.DataFrame, *, value: str, label: str, highlight=None, unit: str = "count",
@@ -167,24 +205,45 @@ def weekly_prospecting(data: pd.DataFrame, *, x: str = "period", y: str = "new_p
 def waterfall(steps: pd.DataFrame, *, label: str = "step", value: str = "value",
               totals=(), unit: str = "currency", title: str, ax=None):
     """A bridge: each step adds ``value`` to a running total; steps named in ``totals``
-    are drawn as full bars from zero (the start and end levels)."""
+    are drawn as full bars from zero (the start and end levels). A step down is red and
+    goes down from the running total, a step up green; every bar carries its value and
+    a dotted line joins it to the next, so a level of 0 still shows as a bar."""
     ax = _axes(ax)
     frame = steps.reset_index(drop=True)
-    running, bottoms, heights, colours = 0.0, [], [], []
+    running, bottoms, heights, colours, ends = 0.0, [], [], [], []
     for row in frame.itertuples(index=False):
         amount = float(getattr(row, value))
         if getattr(row, label) in totals:
-            bottoms.append(0.0)
-            heights.append(amount)
+            bottoms.append(min(0.0, amount))
+            heights.append(abs(amount))
             colours.append(ACTUAL)
             running = amount
         else:
             bottoms.append(running if amount >= 0 else running + amount)
             heights.append(abs(amount))
-            colours.append("#00798c" if amount >= 0 else BAD)
+            colours.append(GOOD if amount >= 0 else BAD)
             running += amount
-    ax.bar(frame[label].astype(str), heights, bottom=bottoms, color=colours)
-    ax.set_xticks(range(len(frame)), frame[label].astype(str), rotation=30, ha="right")
+        ends.append(running)
+    names = frame[label].astype(str)
+    bars = ax.bar(names, heights, bottom=bottoms, color=colours)
+    for i, (bar, row) in enumerate(zip(bars, frame.itertuples(index=False))):
+        amount = float(getattr(row, value))
+        total = getattr(row, label) in totals
+        text = format_value(amount, unit, short=True) if total else \
+            ("+" if amount > 0 else "") + format_value(amount, unit, short=True)
+        top = bar.get_y() + bar.get_height()
+        down = not total and amount < 0
+        ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_y() if down else top),
+                    xytext=(0, -3 if down else 3), textcoords="offset points",
+                    ha="center", va="top" if down else "bottom", fontsize="small")
+        if total and amount == 0:
+            ax.hlines(0, bar.get_x(), bar.get_x() + bar.get_width(), color=ACTUAL, linewidth=3)
+        if i + 1 < len(bars):
+            ax.hlines(ends[i], bar.get_x() + bar.get_width(), bars[i + 1].get_x(),
+                      color=MUTED, linestyle=":", linewidth=1)
+    ax.axhline(0, color=MUTED, linewidth=0.8)
+    ax.margins(y=0.12)
+    ax.set_xticks(range(len(frame)), names, rotation=30, ha="right")
     ax.set_ylabel(_unit_label(unit))
     _format_axis(ax.yaxis, unit)
     ax.set_title(title)
@@ -212,14 +271,18 @@ trend.__doc__ = trend.__doc__.format(ax=_DOC_AX)
 def gap_bridge(explanation, *, ax=None):
     """The bridge of a :class:`~salesanalysis.gap.GapExplanation`: the baseline, one step
     per driver, the actual value."""
-    first = f"{explanation.baseline_period} ({explanation.against.replace('_', ' ')})"
+    against = explanation.against.replace("_", " ")
+    first = (f"{explanation.period} target" if explanation.against == "target"
+             else f"{explanation.baseline_period} ({against})")
     last = f"{explanation.period} actual"
     steps = pd.DataFrame({
         "step": [first, *explanation.bridge["driver"], last],
         "value": [explanation.baseline, *explanation.bridge["effect"], explanation.actual]})
+    compared = ("against target" if explanation.against == "target"
+                else f"against {explanation.baseline_period} ({against})")
     return waterfall(steps, totals=(first, last), unit=explanation.unit, ax=ax,
-                     title=f"{explanation.label} of {explanation.scope}: from "
-                           f"{explanation.baseline_period} to {explanation.period} by driver")
+                     title=f"{explanation.label} of {explanation.scope}, {explanation.period} "
+                           f"{compared}, by driver")
 
 
 def gap_segments(explanation, *, ax=None):
