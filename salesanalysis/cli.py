@@ -4,6 +4,7 @@ the report notebooks, keep the action log."""
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 import traceback
@@ -27,6 +28,8 @@ def _import(args) -> int:
                                 decimal=args.decimal, encoding=args.encoding,
                                 as_of=args.as_of, keep_deleted=args.keep_deleted,
                                 progress=not args.quiet)
+        if args.currency:
+            wb.set_setting("currency", args.currency.upper())
         allows = describe_coverage(wb)
     print(report)
     print(allows)
@@ -106,6 +109,13 @@ def _rejects(args) -> int:
     return 0
 
 
+def _currency_code(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z]{3}", text.strip()):
+        raise argparse.ArgumentTypeError(f"a currency is a three-letter ISO code such as EUR "
+                                         f"or USD; got {text!r}")
+    return text.strip().upper()
+
+
 def _demo(args) -> int:
     from . import demo
     from .store.workbook import open_workbook
@@ -119,6 +129,8 @@ def _demo(args) -> int:
         report = demo.build_profile(path, args.profile, reps=args.reps, weeks=args.weeks,
                                     seed=args.seed, start=args.start,
                                     progress=not args.quiet)
+        with open_workbook(path) as wb:
+            wb.set_setting("currency", args.currency)
         print(report)
         print(f"demo workbook {path} ({args.profile}: {demo.PROFILES[args.profile]}) built in "
               f"{time.perf_counter() - started:.1f} s")
@@ -132,6 +144,7 @@ def _demo(args) -> int:
     data_date = demo.export_date(args.start, args.weeks).date()
     with open_workbook(path) as wb:
         report = wb.import_data(tables, as_of=data_date, progress=not args.quiet)
+        wb.set_setting("currency", args.currency)
     print(report)
     print(f"demo workbook {path} built in {time.perf_counter() - started:.1f} s "
           f"(data date {data_date}); planted patterns:")
@@ -258,6 +271,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--encoding", default="utf-8", help="text encoding of CSV files")
     p.add_argument("--as-of", help="the date the data stands at (the data date, and the date "
                    "of the opportunity snapshot); default: the latest event in the data")
+    p.add_argument("--currency", type=_currency_code,
+                   help="the ISO code the amounts are in (EUR, USD ...), written in reports")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_import)
 
@@ -284,6 +299,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--export", help="also write the tables as files to this folder")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--currency", type=_currency_code, default="EUR",
+                   help="the ISO code of the demo's amounts (default EUR)")
     p.add_argument("--profile", default="full", choices=list(_PROFILES),
                    help="the demo cut down to what one kind of team keeps: "
                         + "; ".join(f"{k}: {v}" for k, v in _PROFILES.items()))

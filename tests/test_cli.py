@@ -1,6 +1,7 @@
 """The salesanalysis command: demo, import and info; failures without tracebacks."""
 
 import pandas as pd
+import pytest
 
 import salesanalysis as sa
 from salesanalysis import demo
@@ -106,3 +107,18 @@ def test_demo_profile_keeps_only_what_the_profile_names(tmp_path, capsys):
     assert counts["activities"]["*"] == counts["targets"]["*"] == counts["stages"]["*"] == 0
     assert counts["opportunities"]["outcome"] > 0  # derived from the stage
     assert counts["opportunities"]["next_step"] == 0
+
+
+def test_import_stores_the_currency_the_reports_write_amounts_in(tmp_path, capsys):
+    from salesanalysis.cli import main
+
+    (tmp_path / "reps.csv").write_text("rep_id,name\nR1,Ann\n")
+    book = tmp_path / "wb.duckdb"
+    assert main(["import", str(tmp_path / "reps.csv"), "--workbook", str(book),
+                 "--currency", "usd", "--quiet"]) == 0
+    with sa.open_workbook(book, read_only=True) as wb:
+        assert wb.settings() == {"currency": "USD"}
+    with pytest.raises(SystemExit):
+        main(["import", str(tmp_path / "reps.csv"), "--workbook", str(book),
+              "--currency", "dollars"])
+    assert "three-letter ISO code" in capsys.readouterr().err

@@ -18,7 +18,7 @@ from IPython.display import HTML, display
 
 from .. import kpi
 from ..errors import MissingDataError
-from ..kpi.units import format_value
+from ..kpi.units import format_value, use_currency
 from ..layout import report_href
 
 __all__ = ["header", "table", "record", "KPIS_MIME", "report_link", "Unavailable",
@@ -30,6 +30,7 @@ KPIS_MIME = "application/vnd.salesanalysis.kpis+json"
 def header(workbook, *, title: str, subject: str, period: str) -> HTML:
     """The report's heading: what, for whom, which period and the date of the data."""
     date = kpi.data_date(workbook).date()
+    use_currency(workbook.settings().get("currency"))  # amounts on the page from here on
     return HTML(
         f'<div class="sa-header"><h1>{html.escape(title)}: {html.escape(subject)}</h1>'
         f"<p><b>Period</b> {html.escape(str(period))} &middot; <b>Data as of</b> {date}</p>"
@@ -74,7 +75,7 @@ def table(frame: pd.DataFrame, *, units: dict[str, str] | None = None,
 
 
 _NUMBER = ' class="sa-number"'
-_NUMERIC_TEXT = re.compile(r"[-+]?[$€£]?\d[\d,]*(\.\d+)?(%|x| days| seconds)?")
+_NUMERIC_TEXT = re.compile(r"[-+]?[$€£¥₹]?\d[\d,]*(\.\d+)?(%|x| days| seconds| [A-Z]{3})?")
 
 
 def _cell(value) -> str:

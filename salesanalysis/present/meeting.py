@@ -23,6 +23,7 @@ from .. import layout
 from ..analyses import actions, findings
 from .. import kpi
 from ..reports import rep_review as review
+from ..kpi import units
 from ..kpi.units import format_value
 from ..kpi.registry import REGISTRY
 from ..store.roster import members
@@ -298,7 +299,12 @@ def write_pack(workbook, *, rep: str, period: str, stem, rules=None, comparison=
                templates=None) -> list[Path]:
     """Write ``<stem>.agenda.md``, ``<stem>.action-plan.md``, ``<stem>.action-plan.html``
     and ``<stem>.meeting.xlsx`` for ``rep``'s review of ``period``; returns the paths."""
-    stem = Path(stem)
+    with units.currency(workbook.settings().get("currency")):
+        return _write_pack(workbook, rep=rep, period=period, stem=Path(stem), rules=rules,
+                           comparison=comparison, templates=templates)
+
+
+def _write_pack(workbook, *, rep, period, stem: Path, rules, comparison, templates):
     try:
         found = findings.findings(workbook, rep=rep, period=period, rules=rules)
     except MissingDataError as exc:

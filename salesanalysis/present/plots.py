@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from ..kpi.units import format_value
+from ..kpi.units import current_currency, format_value
 
 __all__ = ["set_theme", "trend", "against_target", "ranking", "weekly_prospecting",
            "waterfall", "completeness", "gap_bridge", "gap_segments", "UNIT_LABELS"]
@@ -52,6 +52,8 @@ def _format_axis(axis, unit: str) -> None:
 
 def _unit_label(unit: str, label: str | None = None) -> str:
     text = UNIT_LABELS.get(unit, unit)
+    if unit == "currency" and current_currency():
+        text = f"amount in {current_currency()}"
     return f"{label} ({text})" if label else text
 
 

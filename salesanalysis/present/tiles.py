@@ -196,7 +196,8 @@ def _verdict(workbook, rep, period, card, found, comparison) -> str:
     except MissingDataError:
         pass
     try:
-        slipped = len(review.slipped(workbook, rep=rep, period=period))
+        moved = review.slipped(workbook, rep=rep, period=period)
+        slipped = int((moved["pushes"] > 0).sum())  # moved later; a deal pulled in did not slip
         if slipped:
             parts.append(f"{slipped} deal{'s' if slipped != 1 else ''} slipped")
     except MissingDataError:

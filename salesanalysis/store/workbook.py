@@ -34,6 +34,7 @@ _IMPORT_FILES = {
 }
 # rows ("*") and non-empty values per column of each table, kept up to date by imports
 _PROFILE = {"table_name": "VARCHAR", "column_name": "VARCHAR", "non_null": "BIGINT"}
+_SETTINGS = {"key": "VARCHAR", "value": "VARCHAR"}
 def _create(name: str, columns: dict[str, str]) -> str:
     cols = ", ".join(f"{ident(c)} {t}" for c, t in columns.items())
     return f"CREATE TABLE IF NOT EXISTS {ident(name)} ({cols})"
@@ -144,6 +145,18 @@ class Workbook:
                 counts[table] = count_columns(self._raw, table)
         return counts
 
+    def settings(self) -> dict[str, str]:
+        """The workbook's settings (``currency``: the ISO code amounts are in)."""
+        if "_settings" not in self.con.list_tables():
+            return {}  # a workbook older than settings, opened read-only
+        return dict(self._raw.execute("SELECT key, value FROM _settings").fetchall())
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        """Store ``key`` (None removes it)."""
+        self._raw.execute("DELETE FROM _settings WHERE key = ?", [key])
+        if value is not None:
+            self._raw.execute("INSERT INTO _settings VALUES (?, ?)", [key, str(value)])
+
     def info(self) -> pd.DataFrame:
         """Row count and date range of every canonical table."""
         rows = []
@@ -242,7 +255,8 @@ def _ensure_schema(raw: duckdb.DuckDBPyConnection) -> None:
                 raw.execute(f"ALTER TABLE {ident(schema.name)} ADD COLUMN {ident(name)} "
                             f"{sql_type}")
     for table, columns in (("_imports", _IMPORTS), ("_import_files", _IMPORT_FILES),
-                           ("_profile", _PROFILE), ("rejects", PROBLEM_COLUMNS),
+                           ("_profile", _PROFILE), ("_settings", _SETTINGS),
+                           ("rejects", PROBLEM_COLUMNS),
                            ("flags", PROBLEM_COLUMNS)):
         raw.execute(_create(table, columns))
         for name in columns.keys() - stored_columns(raw, table):

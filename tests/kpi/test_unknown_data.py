@@ -124,3 +124,18 @@ def test_coverage_is_read_again_after_an_import():
         [*deals, opp(2, "R2", "2025-02-20", "won", "2025-03-15")])})
     assert kpi.compute(wb, "deals_won", **march).set_index("rep")["deals_won"].to_dict() == {
         "R1": 0, "R2": 1}
+
+
+def test_amounts_are_written_in_the_workbook_s_currency_and_without_one_as_numbers():
+    from salesanalysis.kpi import units
+
+    with units.currency("EUR"):
+        assert units.format_value(-22032.4, "currency") == "-€22,032"
+        assert units.format_value(0.5, "ratio") == "50.0%"  # only amounts change
+    with units.currency("chf"):
+        assert units.format_value(1200, "currency") == "1,200 CHF"
+    assert units.format_value(1200, "currency") == "1,200"  # as before the blocks
+    wb = build(as_of=AS_OF, reps=FIELD_REPS, opportunities=_deals())
+    assert wb.settings() == {}
+    wb.set_setting("currency", "USD")
+    assert wb.settings() == {"currency": "USD"}
