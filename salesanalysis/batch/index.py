@@ -23,7 +23,13 @@ _PACK = (("agenda", ".agenda.md"), ("action plan", ".action-plan.html"),
 # the reports in the order a manager uses them
 _ORDER = ("rep_review", "gap_analysis", "team_trends", "pipeline_health", "data_quality")
 _HEADERS = {"revenue_target": "Revenue target", "developments": "Points to develop",
-            "strengths": "Strengths", "attainment": "Attainment", "team": "Team"}
+            "strengths": "Strengths", "attainment": "Attainment", "team": "Team",
+            "metric_total": "Team total", "on_target": "Reps on target", "reps": "Reps",
+            "disqualify": "Deals to disqualify", "open_due": "Open deals due",
+            "remaining": "Target still to win", "sawtooth_reps": "Reps prospecting in bursts",
+            "kpis_available": "KPIs the data allows", "kpis_missing": "KPIs it does not",
+            "rejected": "Rows rejected", "baseline": "Baseline", "actual": "Actual",
+            "gap": "Gap", "segments": "Segments that explain it"}
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
@@ -34,7 +40,7 @@ th[aria-sort="descending"]::after { content: " \\25BC"; }
 td.n { text-align: right; } .failed { color: #b00020; }
 td.on_track { background: #e6f4ea; } td.at_risk { background: #fff4e0; }
 td.behind { background: #fde8e8; }
-.docs a { margin-right: 0.6em; white-space: nowrap; }
+.docs a { margin-right: 0.6em; white-space: nowrap; } td:first-child { white-space: nowrap; }
 input.filter { margin: 0 0 0.5em; padding: 3px 6px; width: 260px; }
 """
 
