@@ -157,6 +157,7 @@ def review_context(workbook, *, rep: str, period: str, rules=None, comparison="p
             return empty()
 
     info = review.rep_info(workbook, rep=rep)
+    title = review.who({**info, "team": None})  # name, and the id where it differs
     if found is None:
         found = part("actions", lambda: findings.findings(workbook, rep=rep, period=period,
                                                           rules=rules), lambda: None)
@@ -171,14 +172,14 @@ def review_context(workbook, *, rep: str, period: str, rules=None, comparison="p
 
     def order_book():
         items = review.order_book_items(workbook, rep=rep, period=period)
-        return _rows(items, {}) + [{"item": "Not available", "value": f"{part} (needs {needs})"}
-                                   for part, needs in items.attrs["lacking"].items()]
+        return _rows(items, {}) + [{"item": "Not available", "value": f"{what} (needs {needs})"}
+                                   for what, needs in items.attrs["lacking"].items()]
 
     def kind(name):
         return [] if found is None else _rows(found[found["kind"] == name][["label", "text"]], {})
 
     return {
-        "rep": {"id": rep, "name": str(info["name"]), "title": review.who({**info, "team": None}),
+        "rep": {"id": rep, "name": str(info["name"]), "title": title,
                 "team": "" if _missing(info["team"]) else str(info["team"])},
         "period": period, "next_period": review.next_period(period),
         "data_date": str(kpi.data_date(workbook).date()),
@@ -197,8 +198,7 @@ def review_context(workbook, *, rep: str, period: str, rules=None, comparison="p
         "strengths": kind("strength"),
         "developments": kind("development"),
         "actions": [] if found is None else _rows(
-            findings.proposed_actions(found).assign(owner=review.who({**info, "team": None})),
-            {}),
+            findings.proposed_actions(found).assign(owner=title), {}),
         "earlier": part("earlier", lambda: _earlier_rows(
             actions.follow_up(workbook, rep=rep, period=period, rules=rules))),
         "missing": missing,
