@@ -29,7 +29,7 @@ def _import(args) -> int:
                                 as_of=args.as_of, keep_deleted=args.keep_deleted,
                                 progress=not args.quiet)
         if args.currency:
-            wb.set_setting("currency", args.currency.upper())
+            wb.set_setting("currency", args.currency)
         allows = describe_coverage(wb)
     print(report)
     print(allows)

@@ -24,7 +24,7 @@ from ..kpi.registry import REGISTRY, missing
 from ..kpi.periods import Period, period_end
 from ..kpi.units import format_value
 from ..kpi.scorecard import rep_scorecard, team_scorecard, with_team_median
-from ..store.frames import to_pandas
+from ..store.roster import customer_names
 
 __all__ = ["RULES_FILE", "Rule", "load_rules", "evidence", "findings", "proposed_actions",
            "prepare", "stalled_at_end"]
@@ -121,8 +121,7 @@ def stalled_at_end(workbook, *, period: str) -> pd.DataFrame:
     """Every open deal with two or more stall reasons at the end of ``period``, with its
     customer's name: the deals to set a next step for or disqualify."""
     deals = kpi.stalled_deals(workbook, as_of=period_end(workbook, period))
-    customers = to_pandas(workbook.table("customers").select("customer_id", customer="name"))
-    deals = deals.merge(customers, on="customer_id", how="left")
+    deals["customer"] = deals["customer_id"].map(customer_names(workbook))
     return deals[deals["disqualify"]]
 
 

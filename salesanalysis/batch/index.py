@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import kpi
+from ..errors import UnknownNameError
 from ..kpi.units import format_value
 from ..present.tiles import status
 from ..layout import INDEX_FILE, RUNS_FILE
@@ -115,7 +116,7 @@ def _header(name: str) -> str:
         return _HEADERS[name]
     try:
         return kpi.get(name).label
-    except Exception:  # a number a notebook of one's own records
+    except UnknownNameError:  # a number a notebook of one's own records
         return name.replace("_", " ").capitalize()
 
 
@@ -130,7 +131,7 @@ def _documents(out: Path, row, runs: pd.DataFrame) -> str:
     """Links to the documents of a review's pack, and to the same rep's gap analysis."""
     links = []
     gap = runs[(runs["notebook"] == "gap_analysis") & (runs["period"] == row.period)
-               & (runs["name"] == row.name)] if row.notebook == "rep_review" else runs.iloc[:0]
+               & (runs["name"] == row.name)]
     if len(gap):
         target = _link(out, gap["outputs"].iloc[0], ".html")
         links.append(_anchor(target, "gap analysis"))

@@ -208,7 +208,7 @@ def _execute(notebook: str, run: Run) -> dict:
     _kernel_outcome(kernel, watch, result)
     _write_outputs(notebook, run, result, failed_at)
     result["duration_s"] = round(time.perf_counter() - started, 3)
-    result["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    result["finished_at"] = _now()
     return result
 
 
@@ -310,8 +310,12 @@ def _worker_pool(settings: dict) -> ProcessPoolExecutor:
 
 def _failed(error: str) -> dict:
     return {"status": "failed", "failing_cell": None, "error": error, "outputs": [],
-            "duration_s": None,
-            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            "duration_s": None, "finished_at": _now()}
+
+
+def _now() -> str:
+    """When a run ended, as runs.csv keeps it (UTC, to the second)."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def _submit(pools: list, slot: int, settings: dict, notebook: str, run: Run):

@@ -99,8 +99,8 @@ MEASURE_KPIS = [
     _ratio("win_rate", "Win rate", "deals won / deals closed (won or lost)", "deals_won",
            "deals_closed", CLOSED, group="funnel"),
     _ratio("win_rate_by_value", "Win rate by value", "amount won / amount closed (won or "
-           "lost); unknown where a closed deal has no amount", "revenue", "closed_value", {_OPP: ("closed_at", "outcome", "amount")},
-           group="funnel"),
+           "lost); unknown where a closed deal has no amount", "revenue", "closed_value",
+           {_OPP: ("closed_at", "outcome", "amount")}, group="funnel"),
     _ratio("offer_win_rate", "Offers won / offers presented", "deals won that had an offer / "
            "deals closed that had an offer", "offers_won", "offers_decided",
            {_OPP: ("closed_at", "outcome", "offer_sent_at")}, group="funnel"),
@@ -117,8 +117,8 @@ MEASURE_KPIS = [
            "(every done activity)", "deals_won", "contacts_made", {**A, **CLOSED},
            group="funnel"),
     _ratio("average_deal_size", "Average deal size", "amount won / deals won with an "
-           "amount", "revenue", "priced_won", {_OPP: ("closed_at", "outcome", "amount")}, group="funnel",
-           unit="currency"),
+           "amount", "revenue", "priced_won", {_OPP: ("closed_at", "outcome", "amount")},
+           group="funnel", unit="currency"),
     _ratio("referral_win_rate", "Referral win rate", "referral deals won / referral deals "
            "closed", "referral_won", "referral_closed", {_OPP: ("closed_at", "outcome",
                                                                "source")}, group="funnel"),

@@ -28,7 +28,7 @@ from ..kpi.units import format_value
 from ..kpi.registry import REGISTRY
 from ..store.roster import members
 from ..errors import InvalidArgumentError, MissingDataError, TemplateError
-from .display import Unavailable, reason
+from .display import Unavailable, attempt, reason
 
 __all__ = ["TEMPLATES", "DOCUMENTS", "FORMATS", "TemplateError", "review_context",
            "team_context", "render", "show", "meeting_document", "write_pack"]
@@ -258,6 +258,8 @@ def meeting_document(workbook, path, *, rep: str, period: str, rules=None, found
     log) to amend, then read back with ``salesanalysis actions import``. ``found`` and
     ``context``: the review's findings and :func:`review_context` when already computed."""
     path = Path(path)
+    if found is None:
+        found = attempt(findings.findings, workbook, rep=rep, period=period, rules=rules)
     context = context or review_context(workbook, rep=rep, period=period, rules=rules,
                                         found=found)
     missing = context["missing"]
@@ -274,10 +276,8 @@ def meeting_document(workbook, path, *, rep: str, period: str, rules=None, found
         if name in missing:
             agenda.append((point, "Not available", missing[name], ""))
         agenda += [(point, *cells(row), "") for row in context[name]]
-    if found is None and "actions" not in missing:
-        found = findings.findings(workbook, rep=rep, period=period, rules=rules)
-    proposed = (actions.from_findings(workbook, found) if found is not None
-                and not isinstance(found, Unavailable) else pd.DataFrame())
+    proposed = (actions.from_findings(workbook, found) if isinstance(found, pd.DataFrame)
+                else pd.DataFrame())
     still_open = actions.log(workbook, rep=rep, status="open")
     sheet = pd.concat([still_open, proposed], ignore_index=True).drop_duplicates(
         "action_id", keep="first")
@@ -305,10 +305,7 @@ def write_pack(workbook, *, rep: str, period: str, stem, rules=None, comparison=
 
 
 def _write_pack(workbook, *, rep, period, stem: Path, rules, comparison, templates):
-    try:
-        found = findings.findings(workbook, rep=rep, period=period, rules=rules)
-    except MissingDataError as exc:
-        found = Unavailable(reason(exc))
+    found = attempt(findings.findings, workbook, rep=rep, period=period, rules=rules)
     context = review_context(workbook, rep=rep, period=period, rules=rules,
                              comparison=comparison, found=found)
     written = []

@@ -273,15 +273,14 @@ trend.__doc__ = trend.__doc__.format(ax=_DOC_AX)
 def gap_bridge(explanation, *, ax=None):
     """The bridge of a :class:`~salesanalysis.gap.GapExplanation`: the baseline, one step
     per driver, the actual value."""
-    against = explanation.against.replace("_", " ")
-    first = (f"{explanation.period} target" if explanation.against == "target"
-             else f"{explanation.baseline_period} ({against})")
+    baseline = ("target" if explanation.against == "target" else
+                f"{explanation.baseline_period} ({explanation.against.replace('_', ' ')})")
+    first = f"{explanation.period} target" if explanation.against == "target" else baseline
     last = f"{explanation.period} actual"
     steps = pd.DataFrame({
         "step": [first, *explanation.bridge["driver"], last],
         "value": [explanation.baseline, *explanation.bridge["effect"], explanation.actual]})
-    compared = ("against target" if explanation.against == "target"
-                else f"against {explanation.baseline_period} ({against})")
+    compared = f"against {baseline}"
     return waterfall(steps, totals=(first, last), unit=explanation.unit, ax=ax,
                      title=f"{explanation.label} of {explanation.scope}, {explanation.period} "
                            f"{compared}, by driver")

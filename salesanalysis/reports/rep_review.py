@@ -128,12 +128,18 @@ def _pipeline_due(workbook, *, period: str) -> pd.DataFrame:
     state = kpi.state_at(workbook, as_of)
     due = state.filter(state.is_open & (state.expected_close >= first.to_pydatetime())
                        & (state.expected_close <= last.to_pydatetime()))
-    customers = workbook.table("customers").select(_cid="customer_id", _name="name")
-    due = due.left_join(customers, due.customer_id == customers._cid)
-    due = due.mutate(customer=due._name.coalesce(due.customer_id))
-    return to_pandas(due.select("rep_id", "opportunity_id", "customer", "stage", "amount",
-                                "probability", "weighted", "expected_close").order_by(
+    found = to_pandas(due.select("rep_id", "opportunity_id", "customer_id", "stage", "amount",
+                                 "probability", "weighted", "expected_close").order_by(
         ["rep_id", "expected_close", "opportunity_id"]))
+    return _named_customers(workbook, found, at=2)
+
+
+def _named_customers(workbook, frame: pd.DataFrame, *, at: int) -> pd.DataFrame:
+    """``frame`` with a ``customer`` column at ``at`` in place of ``customer_id``: the
+    customer's name, the id where the customers table has none."""
+    names = customer_names(workbook)
+    frame.insert(at, "customer", [names.get(c, c) for c in frame.pop("customer_id")])
+    return frame
 
 
 def pipeline_due(workbook, *, rep: str, period: str) -> pd.DataFrame:
@@ -244,9 +250,7 @@ def slipped(workbook, *, rep: str, period: str) -> pd.DataFrame:
     """The rep's deals whose expected close moved during the period, each customer by
     name where the customers table has one."""
     found = _one(_slipped(workbook, period=period), rep, "rep_id").drop(columns="rep_id")
-    names = customer_names(workbook)
-    found.insert(1, "customer", [names.get(c, c) for c in found.pop("customer_id")])
-    return found
+    return _named_customers(workbook, found, at=1)
 
 
 @cached

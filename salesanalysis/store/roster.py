@@ -77,6 +77,7 @@ def rep_info(workbook, *, rep: str) -> dict:
     return row.iloc[0].to_dict()
 
 
+@cached
 def customer_names(workbook) -> dict:
     """customer_id -> name of every customer that has a name."""
     customers = to_pandas(workbook.table("customers").select("customer_id", "name"))
