@@ -5,6 +5,9 @@ STAMP := $(VENV)/.installed
 WORKBOOK := data/demo.duckdb
 
 REPORTS := reports
+# where the demo plants its win-rate collapse (salesanalysis demo prints every pattern)
+COLLAPSE_REP := R009
+COLLAPSE_QUARTER := 2025-Q2
 RUN := $(BIN)/salesanalysis run --workbook $(WORKBOOK) --out $(REPORTS) --html --quiet
 
 .PHONY: demo test bench lab clean
@@ -22,7 +25,9 @@ demo: $(STAMP)
 	rm -rf $(REPORTS)
 	$(RUN) rep_review --each rep
 	$(RUN) gap_analysis --each rep
+	$(RUN) gap_analysis --each rep --reps $(COLLAPSE_REP) --period $(COLLAPSE_QUARTER) -p metric win_rate
 	$(RUN) team_trends
+	$(RUN) team_trends -p metric complaints
 	$(RUN) pipeline_health
 	$(RUN) data_quality
 	@echo "reports: $(abspath $(REPORTS))/index.html"

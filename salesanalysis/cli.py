@@ -145,7 +145,10 @@ def _demo(args) -> int:
     with open_workbook(path) as wb:
         report = wb.import_data(tables, as_of=data_date, progress=not args.quiet)
         wb.set_setting("currency", args.currency)
+        agreed = demo.seed_action_log(wb, seed=args.seed)
     print(report)
+    print(f"action log: {len(agreed)} actions agreed at the reviews of "
+          f"{agreed['period'].iloc[0] if len(agreed) else 'the month before'}")
     print(f"demo workbook {path} built in {time.perf_counter() - started:.1f} s "
           f"(data date {data_date}); planted patterns:")
     for pattern, where in demo.planted(args.reps).items():

@@ -22,6 +22,30 @@ def test_demo_then_info(tmp_path, capsys):
     assert "rejected 0" in out
 
 
+def test_the_demo_seeds_the_action_log_of_the_review_before(tmp_path, capsys):
+    from salesanalysis.analyses import actions
+
+    path = tmp_path / "demo.duckdb"
+    assert main(["demo", "--workbook", str(path), "--reps", "12", "--weeks", "40",
+                 "--quiet"]) == 0
+    with sa.open_workbook(path, read_only=True) as wb:
+        log = actions.log(wb)
+        # data date 2024-10-07: the closed month is 2024-09, the review before it 2024-08
+        assert set(log["period"]) == {"2024-08"}
+        assert set(pd.to_datetime(log["created_at"]).dt.date.astype(str)) == {"2024-09-03"}
+        assert set(log["status"]) == {"done", "open", "dropped"}
+        assert log.loc[log["status"] == "open", "reviewed_at"].isna().all()
+        assert not log.duplicated(["rep_id", "text"]).any()  # one action per thing to do
+        revenue = log[log["kpi"] == "revenue"].iloc[0]
+        then = sa.kpi.compute(wb, "revenue", by="rep", start="2024-08-01", end="2024-08-31")
+        assert revenue["kpi_before"] == then.set_index("rep").loc[revenue["rep_id"], "revenue"]
+        follow = actions.follow_up(wb, rep=revenue["rep_id"], period="2024-09")
+        assert revenue["action_id"] in set(follow["action_id"])
+        assert follow["kpi_now"].notna().any()
+    assert f"action log: {len(log)} actions agreed at the reviews of 2024-08" in \
+        capsys.readouterr().out
+
+
 def test_import_with_rejects_and_info_by_reason(tmp_path, capsys):
     src = tmp_path / "src"
     src.mkdir()

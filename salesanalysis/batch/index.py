@@ -104,11 +104,21 @@ def collect_runs(out) -> pd.DataFrame:
     return runs
 
 
-def _number(name: str, value) -> str:
+def _number(name: str, value, units: dict) -> str:
     if isinstance(value, str):
         return html.escape(value)
-    unit = "ratio" if any(r in name for r in _RATIOS) else "count"
+    unit = units.get(name) or ("ratio" if any(r in name for r in _RATIOS) else "count")
     return html.escape(format_value(value, unit))
+
+
+def _heading(notebook: str, label: str, parameters) -> str:
+    """``Gap analysis, 2025-Q2, win rate``: the report, its period, then what the batch
+    set away from the defaults (the folder label after the period)."""
+    period = json.loads(parameters).get("period") if isinstance(parameters, str) else None
+    rest = label[len(period) + 1:] if period and label.startswith(f"{period}-") else ""
+    words = [str(notebook).replace("_", " ").capitalize(), period or label,
+             *(p.replace("_", " ") for p in rest.split("-") if p)]
+    return ", ".join(words)
 
 
 def _header(name: str) -> str:
@@ -172,12 +182,14 @@ def write_index(out, runs: pd.DataFrame) -> Path:
                                    else len(_ORDER), g[0][0], str(g[0][1])))
     for number, ((notebook, period), group) in enumerate(groups):
         kpis = [json.loads(k) if isinstance(k, str) else {} for k in group["kpis"]]
+        units = {n: u for k in kpis for n, u in k.pop("units", {}).items()}
         names = list(dict.fromkeys(n for k in kpis for n in k))
         names = ["team"] * ("team" in names) + [n for n in names if n != "team"]
         packs = notebook == "rep_review"
         table_id = f"t{number}"
-        parts.append(f"<h2>{html.escape(str(notebook).replace('_', ' ').capitalize())}, "
-                     f"{html.escape(str(period))}</h2>"
+        heading = _heading(notebook, str(period), group["parameters"].iloc[0]
+                           if "parameters" in group else None)
+        parts.append(f"<h2>{html.escape(heading)}</h2>"
                      f"<input class='filter' type='search' placeholder='Filter' "
                      f"aria-label='Filter the table' data-table='{table_id}'>"
                      f"<table class='sortable' id='{table_id}'><thead><tr><th>Report</th>"
@@ -189,7 +201,7 @@ def write_index(out, runs: pd.DataFrame) -> Path:
             cells = "".join(
                 f"<td class='{'n ' if not isinstance(numbers.get(n), str) else ''}"
                 f"{_colour(n, numbers)}' data-sort='{_sort_key(numbers.get(n))}'>"
-                f"{_number(n, numbers.get(n))}</td>" for n in names)
+                f"{_number(n, numbers.get(n), units)}</td>" for n in names)
             # the heading names the report; each row its rep, team or scope
             title = html.escape(str(row.title).split(": ", 1)[-1])
             docs = (f"<td class='docs'>{_documents(out, row, runs)}</td>" if packs else "")

@@ -139,7 +139,8 @@ def plan_runs(notebook, *, workbook, out, each: str | None = None, reps=None, te
         if each:
             run_params[target] = member
         title = (f"{member_name} ({member})" if each == "rep" and str(member) != str(member_name)
-                 else member_name)
+                 else member_name if each else team or ("all teams" if "team" in spec
+                                                        else "the whole workbook"))
         name = run_name(member, member_name, each=each)
         stem, n = name, 2
         while name.lower() in used:  # names that differ only by case or symbols

@@ -145,13 +145,17 @@ class Table:
         return self.frame.to_string(index=False)
 
 
-def record(**values) -> None:
+def record(*, units: dict | None = None, **values) -> None:
     """Hand headline numbers to the batch runner (``kpis.json``, the index page).
 
     Shown as nothing in Jupyter and in HTML; numbers must be plain numbers or None.
+    ``units``: the unit of a number whose name does not say it (``{"gap": "ratio"}``),
+    kept as ``units`` in ``kpis.json``.
     """
     clean = {k: (None if v is None or (isinstance(v, float) and math.isnan(v)) else
                  float(v) if not isinstance(v, str) else v) for k, v in values.items()}
+    if units:
+        clean["units"] = dict(units)
     json.dumps(clean)  # fail here, in the notebook, on a value that cannot be stored
     display({KPIS_MIME: clean, "text/plain": ""}, raw=True)
 

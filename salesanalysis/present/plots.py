@@ -7,6 +7,8 @@ their units, and targets are drawn where the data has them.
 
 from __future__ import annotations
 
+import re
+
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
@@ -15,11 +17,15 @@ import seaborn as sns
 
 from ..kpi.units import current_currency, format_value
 
-__all__ = ["set_theme", "trend", "against_target", "ranking", "weekly_prospecting",
-           "waterfall", "completeness", "gap_bridge", "gap_segments", "UNIT_LABELS"]
+__all__ = ["set_theme", "trend", "small_multiples", "against_target", "ranking",
+           "weekly_prospecting", "waterfall", "completeness", "gap_bridge", "gap_segments",
+           "span", "UNIT_LABELS", "ROLE_COLOURS"]
 
 ACTUAL, TARGET, MUTED, HIGHLIGHT, BAD = "#2f6690", "#d1495b", "#9db4c0", "#edae49", "#d1495b"
 GOOD = "#2e7d32"  # a step of a bridge that adds
+# a rep's role has one colour on every page; a rep without a role is grey
+ROLE_COLOURS = {"field": ACTUAL, "inside": HIGHLIGHT}
+NO_ROLE = "#5c6b73"
 UNIT_LABELS = {
     "currency": "amount", "count": "count", "ratio": "%", "days": "days",
     "seconds": "seconds", "per 100": "per 100", "currency/day": "amount per day",
@@ -60,7 +66,8 @@ def _unit_label(unit: str, label: str | None = None) -> str:
 def trend(data: pd.DataFrame, *, x: str = "period", y: str, hue: str | None = None,
           target: str | None = None, unit: str = "count", title: str, ylabel: str | None = None,
           ax=None):
-    """A line per ``hue`` group of ``y`` over ``x``, with ``target`` dashed where given.
+    """A line per ``hue`` group of ``y`` over ``x``, each with its ``target`` dashed in
+    the same colour where given.
 
     Parameters
     ----------
@@ -69,11 +76,11 @@ def trend(data: pd.DataFrame, *, x: str = "period", y: str, hue: str | None = No
     x, y, hue : str
         Columns for the periods, the values and the groups.
     target : str, optional
-        A column of targets to draw as a dashed line.
+        A column of targets, drawn as a dashed line per group.
     unit : str
         The KPI's unit (``count``, ``currency``, ``ratio`` ...), shown on the axis.
     title : str
-        A sentence saying what the figure shows.
+        A sentence saying what the figure shows and when (see :func:`span`).
     {ax}
     """
     ax = _axes(ax)
@@ -81,21 +88,112 @@ def trend(data: pd.DataFrame, *, x: str = "period", y: str, hue: str | None = No
     order = list(dict.fromkeys(frame[x].astype(str)))
     positions = frame[x].astype(str).map({p: i for i, p in enumerate(order)})
     groups = frame.groupby(hue, sort=True) if hue else [(None, frame)]
+    dashed = False
     for name, group in groups:
-        ax.plot(positions[group.index], group[y], marker="o", label=name or y.replace("_", " "))
-    if target is not None and frame[target].notna().any():
-        goal = frame.groupby(positions)[target].sum(min_count=1)
-        ax.plot(goal.index, goal.to_numpy(), linestyle="--", color=TARGET, label="target")
-    ax.set_xticks(range(len(order)), order, rotation=45 if len(order) > 8 else 0, ha="right"
-                  if len(order) > 8 else "center")
-    ax.set_xlabel("")
+        (line,) = ax.plot(positions[group.index], group[y], marker="o",
+                          label=name or y.replace("_", " "))
+        if target is not None and group[target].notna().any():
+            ax.plot(positions[group.index], group[target], linestyle="--",
+                    color=line.get_color() if hue else TARGET, alpha=0.8 if hue else 1,
+                    label=None if hue else "target")
+            dashed = True
+    if dashed and hue:
+        ax.plot([], [], linestyle="--", color=MUTED, label="target (dashed)")
+    _period_ticks(ax, order)
     ax.set_ylabel(ylabel or _unit_label(unit))
     _format_axis(ax.yaxis, unit)
     ax.set_title(title)
-    if hue or target is not None:
-        ax.legend(frameon=False, fontsize="small", ncols=min(4, len(frame[hue].unique()) + 1)
-                  if hue else 2)
+    if hue or dashed:
+        entries = len(ax.get_legend_handles_labels()[0])
+        ax.legend(frameon=False, fontsize="small", ncols=min(4, entries))
     return ax
+
+
+def _period_ticks(ax, order: list, *, every: int = 1) -> None:
+    ticks = list(range(0, len(order), every))
+    crowded = len(order) / every > 8
+    ax.set_xticks(ticks, [order[i] for i in ticks], rotation=45 if crowded else 0,
+                  ha="right" if crowded else "center")
+    ax.set_xlabel("")
+
+
+def small_multiples(data: pd.DataFrame, *, x: str = "period", y: str, by: str,
+                    label: str | None = None, target: str | None = None, band=None,
+                    band_label: str = "peers", role: str | None = None,
+                    unit: str = "count", title: str, columns: int = 4, limit: int = 48):
+    """One small panel per ``by`` group, in the order the groups first appear: its ``y``
+    over ``x``, its ``target`` dashed, and a grey band between the two columns of
+    ``band`` (say, the middle half of its peers), so each line reads against the others
+    without a tangle of colours. Panels share their axes.
+
+    ``label``: a column naming each panel (the group's value when None); ``role``: a
+    column of roles colouring each line (:data:`ROLE_COLOURS`); ``limit``: at most this
+    many panels, the rest named in a note. Returns the array of Axes, one per panel.
+    """
+    frame = data.reset_index(drop=True)
+    order = list(dict.fromkeys(frame[x].astype(str)))
+    positions = frame[x].astype(str).map({p: i for i, p in enumerate(order)})
+    groups = list(dict.fromkeys(frame[by]))
+    shown, hidden = groups[:limit], len(groups) - min(len(groups), limit)
+    columns = max(1, min(columns, len(shown)))
+    rows = -(-len(shown) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(8, 0.4 + 1.75 * rows), sharex=True,
+                             sharey=True, squeeze=False, layout="constrained")
+    roles = set()
+    for ax, name in zip(axes.flat, shown):
+        group = frame[frame[by] == name]
+        at = positions[group.index]
+        if band is not None:
+            ax.fill_between(at, group[band[0]].astype(float), group[band[1]].astype(float),
+                            color=MUTED, alpha=0.35, linewidth=0)
+        kind = group[role].iloc[0] if role else None
+        roles.add(kind if isinstance(kind, str) else None)
+        ax.plot(at, group[y], color=ROLE_COLOURS.get(kind, NO_ROLE) if role else ACTUAL,
+                linewidth=1.8)
+        if target is not None and group[target].notna().any():
+            ax.plot(at, group[target], color=TARGET, linestyle="--", linewidth=1)
+        name_text = group[label].iloc[0] if label else name
+        ax.set_title(str(name_text), fontsize="small", fontweight="normal", loc="left")
+        _format_axis(ax.yaxis, unit)
+        ax.tick_params(labelsize="x-small")
+    for ax in axes.flat[len(shown):]:
+        ax.set_axis_off()
+    every = max(1, -(-len(order) // 4))
+    for ax in axes[-1]:
+        ax.set_xticks(range(0, len(order), every), order[::every], rotation=45, ha="right")
+    handles = [plt.Line2D([], [], color=ROLE_COLOURS.get(r, NO_ROLE), linewidth=1.8,
+                          label=f"{r or 'no role'} rep") for r in sorted(roles, key=_role_order)] \
+        if role else [plt.Line2D([], [], color=ACTUAL, linewidth=1.8, label=y.replace("_", " "))]
+    if target is not None and frame[target].notna().any():
+        handles.append(plt.Line2D([], [], color=TARGET, linestyle="--", label="target"))
+    if band is not None:
+        handles.append(plt.Rectangle((0, 0), 1, 1, color=MUTED, alpha=0.35, label=band_label))
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False,
+               fontsize="small")
+    note = f" (the first {len(shown)} of {len(groups)}; the ranking shows all)" if hidden else ""
+    fig.suptitle(title + note, fontweight="bold", fontsize=12)
+    fig.supylabel(_unit_label(unit), fontsize="small")
+    return axes.flatten()[:len(shown)]
+
+
+def _role_order(role):
+    return (role is None, role or "")
+
+
+def span(labels) -> str:
+    """The periods ``labels`` cover, as a title says it: ``Dec 2024 - Nov 2025`` for
+    months, ``2024-Q4 - 2025-Q3`` for quarters and weeks, one label when they are one."""
+    known = sorted({str(v) for v in labels if pd.notna(v)})
+    if not known:
+        return ""
+    ends = [_period_words(known[0]), _period_words(known[-1])]
+    return ends[0] if ends[0] == ends[1] else f"{ends[0]} \u2013 {ends[1]}"
+
+
+def _period_words(label: str) -> str:
+    if re.fullmatch(r"\d{4}-\d{2}", label):
+        return pd.Timestamp(f"{label}-01").strftime("%b %Y")
+    return label
 
 
 def against_target(data: pd.DataFrame, *, label: str = "label", actual: str = "actual",
@@ -163,18 +261,29 @@ def _outlier_cap(values: pd.Series, goal: pd.Series) -> float | None:
     return max(2 * upper, float(goal.max()) * 1.1 if goal.notna().any() else 0.0)
 
 
-def ranking(data: pd.DataFrame, *, value: str, label: str, highlight=None, unit: str = "count",
-            title: str, ascending: bool = False, ax=None):
-    """Groups ranked by ``value``, the ``highlight`` one (a label or list) in colour."""
+def ranking(data: pd.DataFrame, *, value: str, label: str, highlight=None,
+            role: str | None = None, unit: str = "count", title: str, ascending: bool = False,
+            ax=None):
+    """Groups ranked by ``value``, the ``highlight`` one (a label or list) in colour;
+    ``role``: a column of roles colouring the bars (:data:`ROLE_COLOURS`)."""
     frame = data.sort_values(value, ascending=ascending, kind="stable").reset_index(drop=True)
     ax = _axes(ax, size=(8, max(2.5, 0.28 * len(frame) + 1)))
     marked = frame[label].isin([highlight] if isinstance(highlight, str) else highlight or [])
-    ax.barh(frame[label].astype(str), frame[value], color=np.where(marked, HIGHLIGHT, ACTUAL))
+    colours = (frame[role].map(ROLE_COLOURS).fillna(NO_ROLE) if role
+               else pd.Series(ACTUAL, frame.index))
+    ax.barh(frame[label].astype(str), frame[value], color=colours.where(~marked, HIGHLIGHT))
     ax.invert_yaxis()
     median = frame[value].median()
+    handles = []
+    if role:
+        kinds = sorted({r if isinstance(r, str) else None for r in frame[role]},
+                       key=_role_order)
+        handles = [plt.Rectangle((0, 0), 1, 1, color=ROLE_COLOURS.get(r, NO_ROLE),
+                                 label=f"{r or 'no role'} rep") for r in kinds]
     if pd.notna(median):
-        ax.axvline(median, color=MUTED, linestyle=":", label="median")
-        ax.legend(frameon=False, fontsize="small", loc="lower right")
+        handles.append(ax.axvline(median, color=MUTED, linestyle=":", label="median"))
+    if handles:
+        ax.legend(handles=handles, frameon=False, fontsize="small", loc="best")
     ax.set_xlabel(_unit_label(unit))
     _format_axis(ax.xaxis, unit)
     ax.set_ylabel("")

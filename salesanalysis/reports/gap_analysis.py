@@ -11,9 +11,10 @@ __all__ = ["REPORT", "explain_gap", "headline_numbers"]
 
 def headline_numbers(gap: GapExplanation) -> dict:
     """The numbers a batch index shows for one gap analysis: the gap, the actual, the
-    baseline and how many segments explain it."""
+    baseline (in the metric's unit) and how many segments explain it."""
     return {"gap": gap.gap, "actual": gap.actual, "baseline": gap.baseline,
-            "segments": len(gap.segments)}
+            "segments": len(gap.segments),
+            "units": {"gap": gap.unit, "actual": gap.unit, "baseline": gap.unit}}
 
 
 REPORT = Report(

@@ -1,5 +1,5 @@
-"""What the team trends report shows: a KPI over time per department, team and rep,
-against target, the previous period and the same period last year, and the reps ranked.
+"""What the team trends report shows: a KPI over time per department, team, rep and
+territory, against target, the previous period and the same period last year, and the reps ranked.
 
 ``team`` narrows every table to one team's reps (None: everyone); ``period`` is a
 closed period label (``2025-11``) the report is about.
@@ -14,13 +14,14 @@ from ..store.cache import cached
 from ..kpi.engine import divide
 from ..kpi.periods import AGAINST, baseline_start, period_bounds, shift_period, truncate
 from ..kpi.results import targets
-from ..store.roster import keep_team, rep_names
+from ..store.roster import keep_team, members, reps_frame
 from .spec import PERIOD, TEAM, WORKBOOK, Param, Report
 from ..errors import InvalidArgumentError
 
-__all__ = ["REPORT", "trend", "ranking", "headline_numbers"]
+__all__ = ["REPORT", "trend", "rep_trend", "ranking", "headline_numbers"]
 
-LEVELS = ("rep", "team", "department")
+LEVELS = ("rep", "team", "department", "territory")
+BAND = ("peers_low", "peers_high")  # the middle half of a rep's peers, per period
 
 
 def trend(workbook, *, metric: str, level: str = "team", grain: str = "month", period: str,
@@ -34,9 +35,13 @@ def trend(workbook, *, metric: str, level: str = "team", grain: str = "month", p
     first = shift_period(last, grain, 1 - periods)
     since = min(baseline_start(first, grain, a) for a in AGAINST)
     end = shift_period(last, grain, 1) - pd.Timedelta(days=1)
+    # a territory holds customers, not reps: a team's trend counts its reps' records
+    reps = tuple(members(workbook, team=team)["rep_id"]) if team and level == "territory" else None
     frame = _series(workbook, metric=metric, level=level, grain=grain,
-                    start=since.date().isoformat(), end=end.date().isoformat())
-    frame = keep_team(frame, workbook, team=team, level=level).rename(columns={metric: "actual"})
+                    start=since.date().isoformat(), end=end.date().isoformat(), reps=reps)
+    if level != "territory":
+        frame = keep_team(frame, workbook, team=team, level=level)
+    frame = frame.rename(columns={metric: "actual"})
     by_start = frame.set_index([level, "period_start"])["actual"]
     for against in AGAINST:
         frame[against] = [by_start.get((m, baseline_start(s, grain, against)))
@@ -58,8 +63,32 @@ def trend(workbook, *, metric: str, level: str = "team", grain: str = "month", p
 
 
 @cached
-def _series(workbook, *, metric, level, grain, start, end) -> pd.DataFrame:
-    return kpi.compute(workbook, metric, by=level, period=grain, start=start, end=end)
+def _series(workbook, *, metric, level, grain, start, end, reps=None) -> pd.DataFrame:
+    return kpi.compute(workbook, metric, by=level, period=grain, start=start, end=end,
+                       reps=list(reps) if reps else None)
+
+
+def rep_trend(workbook, *, metric: str, grain: str = "month", period: str, periods: int = 12,
+              team: str | None = None) -> pd.DataFrame:
+    """:func:`trend` per rep with the rep's name and role, and the middle half of the
+    rep's peers (the reps of the same role; everyone shown when no rep has a role) in
+    each period (``peers_low`` / ``peers_high``: the 25th and 75th percentile). Reps come
+    in the order of the last period's value, best first."""
+    frame = trend(workbook, metric=metric, level="rep", grain=grain, period=period,
+                  periods=periods, team=team)
+    roster = reps_frame(workbook).set_index("rep_id")
+    frame.insert(2, "name", frame["rep"].map(roster["name"]).fillna(frame["rep"]))
+    frame.insert(3, "role", frame["rep"].map(roster["role"]))
+    peers = frame["role"].fillna("")
+    grouped = frame.groupby([peers, "period"])["actual"]
+    frame[BAND[0]] = grouped.transform(lambda v: v.quantile(0.25))
+    frame[BAND[1]] = grouped.transform(lambda v: v.quantile(0.75))
+    latest = frame[frame["period"] == frame["period"].max()].set_index("rep")["actual"]
+    order = latest.sort_values(ascending=kpi.get(metric).direction == -1, kind="stable")
+    rank = {rep: i for i, rep in enumerate(order.index)}
+    frame["_order"] = frame["rep"].map(rank)
+    return frame.sort_values(["_order", "period_start"], kind="stable").drop(
+        columns="_order").reset_index(drop=True)
 
 
 def ranking(workbook, *, metric: str, period: str, team: str | None = None) -> pd.DataFrame:
@@ -68,8 +97,9 @@ def ranking(workbook, *, metric: str, period: str, team: str | None = None) -> p
     kind = period_bounds(period)[0]
     frame = trend(workbook, metric=metric, level="rep", grain=kind, period=period, periods=1,
                   team=team)
-    names = rep_names(workbook)
-    frame.insert(2, "name", frame["rep"].map(names))
+    roster = reps_frame(workbook).set_index("rep_id")
+    frame.insert(2, "name", frame["rep"].map(roster["name"]))
+    frame.insert(3, "role", frame["rep"].map(roster["role"]))
     ascending = kpi.get(metric).direction == -1
     frame["rank"] = frame["actual"].rank(ascending=ascending, method="min").astype("Int64")
     return frame.sort_values(["rank", "rep"]).reset_index(drop=True)
@@ -77,9 +107,14 @@ def ranking(workbook, *, metric: str, period: str, team: str | None = None) -> p
 
 def headline_numbers(ranked: pd.DataFrame) -> dict:
     """The numbers a batch index shows for the report: the metric's total over the ranked
-    reps, how many reps and how many on target (``ranked`` from :func:`ranking`)."""
-    return {"metric_total": float(ranked["actual"].sum()), "reps": len(ranked),
-            "on_target": int((ranked["vs_target"] >= 1).sum())}
+    reps (none for a rate, which does not add up), how many reps and how many on target
+    (unknown when no rep has one); ``ranked`` from :func:`ranking`."""
+    spec = kpi.get(ranked["metric"].iloc[0]) if len(ranked) else None
+    targeted = ranked["vs_target"].notna()
+    total = None if spec is None or spec.is_ratio else float(ranked["actual"].sum())
+    return {"metric_total": total, "reps": len(ranked),
+            "on_target": int((ranked["vs_target"] >= 1).sum()) if targeted.any() else None,
+            "units": {"metric_total": spec.unit if spec else "count"}}
 
 
 REPORT = Report(

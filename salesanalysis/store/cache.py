@@ -15,11 +15,13 @@ import functools
 import hashlib
 import os
 import pickle
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["cached", "use", "directory"]
+__all__ = ["cached", "use", "directory", "for_one_pass"]
 
 _ENV = "SALESANALYSIS_CACHE"
 _memory: dict[str, pd.DataFrame] = {}
@@ -33,6 +35,19 @@ def use(directory: str | Path | None) -> None:
     if _directory is not None:
         _directory.mkdir(parents=True, exist_ok=True)
     _memory.clear()
+
+
+@contextmanager
+def for_one_pass():
+    """Cache in a temporary folder inside the block (one pass over every rep of an
+    unchanging workbook), then as before."""
+    before = _directory
+    with tempfile.TemporaryDirectory(prefix="salesanalysis-cache-") as folder:
+        use(folder)
+        try:
+            yield
+        finally:
+            use(before)
 
 
 def directory() -> Path | None:

@@ -43,3 +43,55 @@ def test_one_outlier_is_capped_and_labelled_and_a_rep_past_target_is_named():
     assert ax.get_xlim()[1] < 10  # not stretched to 294.6
     texts = [t.get_text() for t in ax.texts]
     assert "294.6 (beyond the axis)" in texts and "target reached" in texts
+
+
+def _rep_frame(reps, periods=("2025-01", "2025-02")):
+    rows = [{"rep": rep, "name": f"N{rep}", "role": role, "period": p, "actual": float(v + i),
+             "target": 5.0, "low": 1.0, "high": 3.0}
+            for rep, role, v in reps for i, p in enumerate(periods)]
+    return pd.DataFrame(rows)
+
+
+def test_small_multiples_give_each_rep_a_panel_with_band_target_and_role_colour():
+    frame = _rep_frame([("R1", "field", 1), ("R2", "inside", 2), ("R3", None, 3)])
+    axes = plots.small_multiples(frame, y="actual", by="rep", label="name", target="target",
+                                 band=("low", "high"), role="role", title="Revenue per rep")
+    assert [ax.get_title(loc="left") for ax in axes] == ["NR1", "NR2", "NR3"]
+    colours = [ax.lines[0].get_color() for ax in axes]
+    assert colours == [plots.ROLE_COLOURS["field"], plots.ROLE_COLOURS["inside"], plots.NO_ROLE]
+    assert all(ax.lines[1].get_linestyle() == "--" for ax in axes)  # the target
+    assert all(len(ax.collections) == 1 for ax in axes)  # the band
+    legend = [t.get_text() for t in axes[0].figure.legends[0].get_texts()]
+    assert legend == ["field rep", "inside rep", "no role rep", "target", "peers"]
+
+
+def test_small_multiples_stop_at_the_limit_and_say_so():
+    frame = _rep_frame([(f"R{i}", "field", i) for i in range(1, 8)])
+    axes = plots.small_multiples(frame, y="actual", by="rep", title="Revenue per rep", limit=5)
+    assert len(axes) == 5
+    assert "the first 5 of 7" in axes[0].figure.get_suptitle()
+
+
+def test_each_group_of_a_trend_has_its_target_in_its_own_colour():
+    frame = _rep_frame([("R1", "field", 1), ("R2", "inside", 2)])
+    frame.loc[frame["rep"] == "R2", "target"] = float("nan")
+    ax = plots.trend(frame, y="actual", hue="rep", target="target", title="t")
+    solid, dashed = ax.lines[0], ax.lines[1]
+    assert dashed.get_linestyle() == "--" and dashed.get_color() == solid.get_color()
+    assert list(dashed.get_ydata()) == [5.0, 5.0]
+    # R2 has no target: its line only, then the legend's dashed sample
+    assert [line.get_linestyle() for line in ax.lines] == ["-", "--", "-", "--"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["R1", "R2", "target (dashed)"]
+
+
+def test_a_span_says_when_in_words():
+    assert plots.span(["2025-11", "2024-12", "2025-03"]) == "Dec 2024 \u2013 Nov 2025"
+    assert plots.span(["2025-Q1", "2025-Q2"]) == "2025-Q1 \u2013 2025-Q2"
+    assert plots.span(["2025-11"]) == "Nov 2025"
+
+
+def test_ranking_bars_take_the_role_colours():
+    frame = pd.DataFrame({"name": ["A", "B"], "role": ["inside", "field"], "value": [1.0, 2.0]})
+    ax = plots.ranking(frame, value="value", label="name", role="role", title="t")
+    colours = [matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches]
+    assert colours == [plots.ROLE_COLOURS["field"], plots.ROLE_COLOURS["inside"]]
