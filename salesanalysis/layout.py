@@ -77,6 +77,9 @@ def report_folder(out, report: str, period: str | None) -> Path:
     return Path(out) / report / safe_name(period or "all")
 
 
-def report_href(report: str, *, rep: str, name: str, period: str) -> str:
-    """The relative link from one rep's report to that rep's ``report`` of the same batch."""
-    return f"../../{report}/{safe_name(period)}/{run_name(rep, name, each='rep')}.html"
+def report_href(report: str, *, rep: str, name: str, period: str, label: str | None = None
+                ) -> str:
+    """The relative link from one rep's report to that rep's ``report`` of the same batch
+    (``label``: that batch's folder label, when it is not the period alone)."""
+    return (f"../../{report}/{safe_name(label or period)}/"
+            f"{run_name(rep, name, each='rep')}.html")

@@ -33,6 +33,7 @@ from tqdm.auto import tqdm
 
 from ..store import cache
 from ..reports import rep_review as review
+from ..reports.spec import folder_label
 from ..layout import INDEX_FILE, report_folder, run_name, safe_name
 from ..errors import BatchError, KernelError
 from ..store.roster import members, reps_frame
@@ -84,22 +85,6 @@ def _members(wb, each: str, reps, team) -> list[tuple[str, str]]:
 
 
 # parameters that pick who or when a run is about, not what its report shows
-_NOT_CONTENT = ("workbook", "period", "team", "rep", "scope")
-
-
-def _label(params: dict, spec: dict) -> str:
-    """The batch's folder label: the period, then every other parameter set away from its
-    default (``2025-06-win_rate-last_year``), so one metric's reports never overwrite
-    another's."""
-    parts = [params.get("period") or "all"]
-    for name, param in spec.items():
-        value = params.get(name, param.default)
-        if name in _NOT_CONTENT or value == param.default:
-            continue
-        parts.append(Path(str(value)).stem if param.type == "path" else str(value))
-    return "-".join(parts)
-
-
 def plan_runs(notebook, *, workbook, out, each: str | None = None, reps=None, team=None,
               period=None, parameters=None, html: bool = True) -> tuple[Path, str, list[Run]]:
     """Check everything and lay out the runs, before any kernel starts.
@@ -131,7 +116,7 @@ def plan_runs(notebook, *, workbook, out, each: str | None = None, reps=None, te
                 raise ParameterError(f"{path.stem} has no 'team' parameter")
             params["team"] = team
         members = _members(wb, each, reps, team) if each else [(None, path.stem)]
-    label = _label(params, spec)
+    label = folder_label(params, spec.values())
     folder = report_folder(out, path.stem, label)
     runs, used = [], set()
     for member, member_name in members:

@@ -20,6 +20,8 @@ from .. import kpi
 from ..errors import MissingDataError
 from ..kpi.units import format_value, use_currency
 from ..layout import report_href
+from ..reports import REPORTS
+from ..reports.spec import folder_label
 
 __all__ = ["header", "table", "record", "KPIS_MIME", "report_link", "Unavailable",
            "attempt", "need", "part", "section", "unjudged", "Table", "reason"]
@@ -160,10 +162,14 @@ def record(*, units: dict | None = None, **values) -> None:
     display({KPIS_MIME: clean, "text/plain": ""}, raw=True)
 
 
-def report_link(report: str, *, rep: str, name: str, period: str, text: str) -> HTML:
+def report_link(report: str, *, rep: str, name: str, period: str, text: str,
+                parameters: dict | None = None) -> HTML:
     """A link to another report of the same batch run for this rep: batch runs write
-    ``<out>/<report>/<period>/<rep id and name>.html``."""
-    href = report_href(report, rep=rep, name=name, period=period)
+    ``<out>/<report>/<folder label>/<rep id and name>.html``, the label naming the
+    ``parameters`` set away from the report's defaults."""
+    spec = next(r.params for r in REPORTS if r.name == report)
+    label = folder_label({"period": period, **(parameters or {})}, spec)
+    href = report_href(report, rep=rep, name=name, period=period, label=label)
     return HTML(f'<p><a href="{html.escape(href)}">{html.escape(text)}</a></p>')
 
 

@@ -381,38 +381,49 @@ trend.__doc__ = trend.__doc__.format(ax=_DOC_AX)
 
 def gap_bridge(explanation, *, ax=None):
     """The bridge of a :class:`~salesanalysis.gap.GapExplanation`: the baseline, one step
-    per driver, the actual value."""
-    baseline = ("target" if explanation.against == "target" else
-                f"{explanation.baseline_period} ({explanation.against.replace('_', ' ')})")
-    first = f"{explanation.period} target" if explanation.against == "target" else baseline
+    per driver, the actual value; the title says what is compared with what."""
+    if explanation.against == "target":
+        first, compared = f"{explanation.period} target", f"actual against target, {explanation.period}"
+    else:
+        which = explanation.against.replace("_", " ")
+        first = f"{explanation.baseline_period} ({which})"
+        compared = f"{explanation.period} against {explanation.baseline_period} ({which})"
     last = f"{explanation.period} actual"
     steps = pd.DataFrame({
         "step": [first, *explanation.bridge["driver"], last],
         "value": [explanation.baseline, *explanation.bridge["effect"], explanation.actual]})
-    compared = f"against {baseline}"
     return waterfall(steps, totals=(first, last), unit=explanation.unit, ax=ax,
-                     title=f"{explanation.label} of {explanation.scope}, {explanation.period} "
-                           f"{compared}, by driver")
+                     title=f"{explanation.label} of {explanation.scope}: {compared}, by driver")
 
 
 def gap_segments(explanation, *, ax=None):
     """The segments that explain a gap, each with its part of the gap; red where it adds
-    to the gap, blue where it offsets it."""
+    to the gap, blue where it offsets it. When none passed the test for chance, the
+    largest parts of the gap in grey, hatched, marked not significant."""
     frame = explanation.segments
-    ax = _axes(ax, size=(8, max(2.0, 0.4 * len(frame) + 1)))
-    if frame.empty:
-        ax.text(0.5, 0.5, "No segment stands out from chance", ha="center", va="center",
+    significant = not frame.empty
+    if significant:
+        names = frame["cause"].str.replace("=", ": ").str.replace(" & ", ", ")
+        values = frame["contribution"]
+    else:
+        parts = explanation.largest_parts()
+        names, values = pd.Series(parts.index.astype(str)), parts.reset_index(drop=True)
+    ax = _axes(ax, size=(8, max(2.0, 0.4 * len(values) + 1)))
+    if values.empty:
+        ax.text(0.5, 0.5, "No segment passed the test for chance", ha="center", va="center",
                 transform=ax.transAxes)
         ax.set_axis_off()
         return ax
-    same = np.sign(frame["contribution"]) == np.sign(explanation.gap)
-    ax.barh(frame["cause"].str.replace("=", ": ").str.replace(" & ", ", "),
-            frame["contribution"], color=np.where(same, BAD, ACTUAL))
+    same = np.sign(values.to_numpy()) == np.sign(explanation.gap)
+    ax.barh(names.to_numpy(), values.to_numpy(), color=np.where(same, BAD, ACTUAL)
+            if significant else MUTED, hatch=None if significant else "//")
     ax.axvline(0, color=MUTED, linewidth=1)
     ax.axvline(explanation.gap, color=MUTED, linestyle=":", label="whole gap")
-    ax.legend(frameon=False, fontsize="small", loc="lower right")
+    ax.legend(frameon=False, fontsize="small", loc="best")
     ax.invert_yaxis()
     ax.set_xlabel(_unit_label(explanation.unit, "part of the gap"))
     _format_axis(ax.xaxis, explanation.unit)
-    ax.set_title(f"Where the {explanation.label.lower()} gap comes from")
+    label = explanation.label.lower()
+    ax.set_title(f"Where the {label} gap comes from" if significant else
+                 f"The largest parts of the {label} gap (none passed the test for chance)")
     return ax

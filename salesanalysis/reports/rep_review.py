@@ -12,7 +12,7 @@ import pandas as pd
 
 from .. import kpi
 from ..store.cache import cached
-from ..errors import MissingDataError, NoTargetError
+from ..errors import MissingDataError
 from ..kpi.engine import divide
 from ..kpi.registry import missing
 from ..kpi.periods import Period, closed_period, period_bounds, period_end, shift_period, truncate
@@ -28,7 +28,7 @@ __all__ = ["REPORT", "closed_period", "next_period", "rep_info", "who", "headlin
            "plan_for_next", "pipeline_due", "order_book_review", "order_book_items",
            "deals_to_disqualify",
            "slipped", "attainment_trend", "attainment_summary", "team_scorecard",
-           "revenue_gap", "prepare", "headline_numbers"]
+           "revenue_gap", "gap_link_comparison", "prepare", "headline_numbers"]
 
 TARGET_METRICS = ("revenue", "offers_submitted", "new_opportunities", "calls", "visits")
 PLAN_KPIS = ["scheduled", "done", "cancelled", "still_planned", "plan_completion"]
@@ -287,16 +287,19 @@ def attainment_summary(workbook, *, rep: str, period: str) -> pd.DataFrame:
 @cached
 def revenue_gap(workbook, *, rep: str, period: str, comparison: str = "previous"):
     """Why the rep's revenue in ``period`` differs from target (from ``comparison`` where
-    the period has no target): :func:`salesanalysis.gap.explain_gap`. Cached in a batch:
+    the period has no target): :func:`.gap_analysis.gap_or_fallback`. Cached in a batch:
     the review and the pack written beside it share it."""
-    from ..analyses.gap import explain_gap
+    from .gap_analysis import gap_or_fallback
 
-    try:
-        return explain_gap(workbook, metric="revenue", scope=rep, period=period,
-                           against="target")
-    except NoTargetError:
-        return explain_gap(workbook, metric="revenue", scope=rep, period=period,
-                           against=comparison)
+    return gap_or_fallback(workbook, metric="revenue", scope=rep, period=period,
+                           comparison="target", fallback=comparison)
+
+
+def gap_link_comparison(gap) -> str:
+    """The ``comparison`` of the gap analysis that shows the same bridge as ``gap`` (a
+    review's :func:`revenue_gap`): ``target`` (which falls back to the previous period
+    as the review does) unless the review compared with last year."""
+    return "last_year" if gap.against == "last_year" else "target"
 
 
 def prepare(workbook, *, period: str) -> list[str]:

@@ -4,12 +4,29 @@ does once before its runs, and the documents written beside each run."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Callable
 
 from ..kpi.periods import period_bounds
 from ..kpi.registry import REGISTRY
 
-__all__ = ["Param", "Report", "WORKBOOK", "PERIOD", "TEAM"]
+__all__ = ["Param", "Report", "WORKBOOK", "PERIOD", "TEAM", "folder_label"]
+
+# who or when a run is about, not what it shows: never in a batch's folder label
+_NOT_CONTENT = ("workbook", "period", "team", "rep", "scope")
+
+
+def folder_label(params: dict, spec) -> str:
+    """A batch's folder label: the period, then every other parameter of ``spec`` (its
+    :class:`Param` list) set away from its default (``2025-06-win_rate-last_year``), so
+    one metric's reports never overwrite another's."""
+    parts = [params.get("period") or "all"]
+    for param in spec:
+        value = params.get(param.name, param.default)
+        if param.name in _NOT_CONTENT or value == param.default:
+            continue
+        parts.append(PurePath(str(value)).stem if param.type == "path" else str(value))
+    return "-".join(parts)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import salesanalysis as sa
 from salesanalysis import demo, kpi
 from salesanalysis.present import plots
 from salesanalysis.reports import rep_review as review
-from salesanalysis.errors import NoTargetError
+from salesanalysis.errors import MissingDataError
 from salesanalysis.analyses.gap import explain_gap
 
 matplotlib.use("Agg")
@@ -111,12 +111,12 @@ def test_plots_draw_the_bridge_and_the_segments(wb):
     assert widths == pytest.approx(list(found.segments["contribution"]))
 
 
-def test_the_review_s_revenue_gap_uses_the_comparison_where_no_target_is_set(wb):
+def test_a_period_outside_the_data_is_unknown_not_a_gap_between_zeros(wb):
     rep = WHERE["referral_star"]
-    with pytest.raises(NoTargetError, match="no target for revenue in 2026-01"):
-        explain_gap(wb, metric="revenue", scope=rep, period="2026-01", against="target")
-    found = review.revenue_gap(wb, rep=rep, period="2026-01", comparison="last_year")
-    assert (found.against, found.baseline_period) == ("last_year", "2025-01")
+    for against in ("target", "previous"):
+        with pytest.raises(MissingDataError, match="revenue from 2026-01-01 to 2026-01-31 is "
+                                                   "unknown: the opportunities loaded do not"):
+            explain_gap(wb, metric="revenue", scope=rep, period="2026-01", against=against)
     assert review.revenue_gap(wb, rep=rep, period="2025-Q3").against == "target"
 
 

@@ -79,8 +79,8 @@ def test_gap_analysis_shows_the_rep_s_bridge_and_the_review_links_to_it(reports,
     name = f"R002-{_name('R002', small_workbook)}.html"
     page = _text(reports / "gap_analysis" / PERIOD / name)
     with sa.open_workbook(small_workbook, read_only=True) as wb:
-        gap = explain_gap(wb, metric="revenue", scope="R002", period=PERIOD, against="previous")
-    assert gap.headline() in page
+        gap = explain_gap(wb, metric="revenue", scope="R002", period=PERIOD, against="target")
+    assert gap.headline() in page  # the default comparison: the target
     for driver in gap.bridge["driver"]:
         assert driver in page
     assert "Bridge: from the baseline to the actual" in page

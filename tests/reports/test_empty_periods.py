@@ -5,6 +5,7 @@ import pytest
 
 from builders import STAGES, act, build, customers, opp, revenue_targets
 from salesanalysis import kpi
+from salesanalysis.errors import MissingDataError
 from salesanalysis.analyses.gap import explain_gap
 from salesanalysis.reports import rep_review
 
@@ -50,12 +51,14 @@ def test_kpis_of_an_empty_month_inside_the_data_are_zero(book):
     assert frame.xs("2025-04", level="period")[["revenue", "calls"]].isna().all().all()
 
 
-@pytest.mark.parametrize("rep,period", [("R1", "2019-01"), ("R2", "2025-03"),
-                                        ("R2", "2019-01")])
-def test_the_revenue_gap_of_an_empty_period_or_a_new_hire_is_zero(book, rep, period):
-    gap = explain_gap(book, metric="revenue", scope=rep, period=period, against="previous")
+def test_the_revenue_gap_of_a_new_hire_is_zero_and_one_before_the_data_unknown(book):
+    gap = explain_gap(book, metric="revenue", scope="R2", period="2025-03", against="previous")
     assert (gap.actual, gap.baseline) == (0.0, 0.0)
     assert gap.segments.empty
+    for rep in ("R1", "R2"):
+        with pytest.raises(MissingDataError, match="revenue from 2019-01-01 to 2019-01-31 is "
+                                                   "unknown: the opportunities loaded do not"):
+            explain_gap(book, metric="revenue", scope=rep, period="2019-01", against="previous")
 
 
 def test_the_review_of_a_period_before_the_data_shows_unknown_not_zero(book):

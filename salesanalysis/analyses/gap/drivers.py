@@ -32,8 +32,9 @@ import numpy as np
 import pandas as pd
 from ...errors import InvalidArgumentError, UnknownNameError
 
-__all__ = ["Tree", "REVENUE", "REVENUE_FROM_OFFERS", "REVENUE_FROM_WINS", "PROSPECTING", "decompose", "mix_rate", "price_volume_mix",
-           "driver_matrix", "METHODS"]
+__all__ = ["Tree", "REVENUE", "REVENUE_FROM_OFFERS", "REVENUE_FROM_WINS", "PROSPECTING",
+           "decompose", "decompose_at_zeros", "consistent", "mix_rate", "price_volume_mix",
+           "driver_matrix", "balance", "METHODS"]
 
 METHODS = ("auto", "lmdi", "shapley")
 KINDS = ("product", "sum", "ratio")
@@ -328,6 +329,55 @@ def driver_matrix(tree: Tree, baseline: pd.DataFrame, actual: pd.DataFrame, *, b
         rows.append({by: row[by], **effects})
     out = pd.DataFrame(rows).set_index(by)
     out["total"] = out.sum(axis=1)
+    return out
+
+
+def decompose_at_zeros(tree: Tree, baseline: Mapping[str, float],
+                       actual: Mapping[str, float], *, method: str = "auto") -> pd.Series:
+    """:func:`decompose`, also where a ratio of the tree has a zero denominator on one
+    side: that ratio counts as unchanged (revenue per win with no win now), so the factor
+    that fell to or rose from zero (the win rate) carries the change. Where the parts
+    contradict each other (revenue without a win), the whole change is the first driver's."""
+    return pd.Series(_segment_effects(tree, baseline, actual, method), name="effect",
+                     dtype=float).rename_axis("driver")
+
+
+def consistent(tree: Tree, values: Mapping[str, float]) -> bool:
+    """Whether no ratio of ``tree`` divides a non-zero number by zero in ``values`` (wins
+    without offers, offers without activities): the tree can describe that side."""
+    for part in tree.parts:
+        if isinstance(part, Tree):
+            if part.kind == "ratio":
+                top, bottom = (p.value(values) if isinstance(p, Tree) else float(values[p])
+                               for p in part.parts)
+                if bottom == 0 and top != 0:
+                    return False
+            elif not consistent(part, values):
+                return False
+    return True
+
+
+def balance(matrix: pd.DataFrame, effects: Mapping[str, float]) -> pd.DataFrame:
+    """``matrix`` (segments x drivers and ``total``, from :func:`driver_matrix`) adjusted
+    so that its columns add up to ``effects`` (the bridge of the whole) while each row
+    still adds up to its segment's change.
+
+    What the whole's split reads differently from the sum of the segments' own splits
+    (a segment's deals won from offers of an earlier period) is shared among the segments
+    in proportion to how much each changed, so a segment that did not change keeps a row
+    of zeros.
+    """
+    drivers = [c for c in matrix.columns if c != "total"]
+    cells = matrix[drivers].astype(float)
+    difference = pd.Series(effects, dtype=float).reindex(drivers).fillna(0.0) - cells.sum()
+    weights = matrix["total"].abs().astype(float)
+    if weights.sum() == 0:
+        weights = cells.abs().sum(axis=1)
+    if weights.sum() == 0:
+        weights = pd.Series(1.0, index=matrix.index)
+    weights = weights / weights.sum()
+    out = cells + np.outer(weights.to_numpy(), difference.to_numpy())
+    out["total"] = matrix["total"]
     return out
 
 

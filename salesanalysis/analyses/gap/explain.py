@@ -21,11 +21,12 @@ from ... import kpi
 from ...kpi.units import format_value
 from ...store.roster import members
 from ...errors import InvalidArgumentError, MissingDataError, NoTargetError
+from ...kpi.engine import coverage
+from ...kpi.facts import FACTS, MEASURES
 from ...kpi.registry import missing
 from ...kpi.periods import Period, period_bounds
 from .drivers import (PROSPECTING, REVENUE, REVENUE_FROM_OFFERS, REVENUE_FROM_WINS, Tree,
-                      decompose,
-                      driver_matrix, mix_rate)
+                      balance, consistent, decompose_at_zeros, driver_matrix, mix_rate)
 from .localise import localise
 from ...store.frames import mergeable, to_pandas
 
@@ -96,6 +97,7 @@ class GapExplanation:
     segments: pd.DataFrame
     matrix: pd.DataFrame
     note: str = ""  # which driver tree the data allowed, when not the full one
+    dims: tuple = ()  # the dimensions searched for segments
 
     @property
     def gap(self) -> float:
@@ -111,15 +113,34 @@ class GapExplanation:
                 f"{_signed(self.gap, self.unit)}.")
 
     def sentences(self) -> list[str]:
-        return list(self.segments["sentence"])
+        """One sentence per segment that explains the gap; when none passed the test,
+        what was tested and the largest parts of the gap, said not to be significant."""
+        if len(self.segments):
+            return list(self.segments["sentence"])
+        searched = ", ".join(self.dims) or "no dimension"
+        parts = self.largest_parts()
+        told = [f"No segment's move passed the test for chance (searched: {searched}, "
+                f"at 5%)" + (": the largest parts of the gap are shown, not significant."
+                             if len(parts) else ".")]
+        return told + [f"{where}: {_signed(value, self.unit)} of the {_signed(self.gap, self.unit)}"
+                       f" gap (not significant)" for where, value in parts.items()]
+
+    def largest_parts(self, n: int = 3) -> pd.Series:
+        """The segments of the table along the first dimension with the largest part of
+        the gap in its direction, at most ``n``."""
+        if self.matrix.empty or "total" not in self.matrix:
+            return pd.Series(dtype=float)
+        along = self.matrix["total"].astype(float) * (1 if self.gap >= 0 else -1)
+        return self.matrix["total"][along > 0].loc[
+            along[along > 0].sort_values(ascending=False).index[:n]]
 
     def _repr_html_(self) -> str:
         items = "".join(f"<li>{html.escape(s)}</li>" for s in self.sentences())
         bridge = self.bridge.assign(effect=[_signed(v, self.unit) for v in self.bridge["effect"]])
+        tag = "ol" if len(self.segments) else "ul"
         return (f"<p>{html.escape(self.headline())}</p>"
                 + (f'<p class="sa-note">{html.escape(self.note)}</p>' if self.note else "")
-                + (f"<ol>{items}</ol>" if items else "<p>No segment stands out.</p>")
-                + bridge.to_html(index=False))
+                + f"<{tag}>{items}</{tag}>" + bridge.to_html(index=False))
 
 
 def _signed(value, unit):
@@ -238,12 +259,12 @@ def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
                          expected=(f"{num}_expected", f"{den}_expected"), **SEARCH)
         actual_total = _divide(leaves[num].sum(), leaves[den].sum())
         baseline_total = _divide(leaves[f"{num}_expected"].sum(), leaves[f"{den}_expected"].sum())
-    bridge, matrix = _bridge(workbook, spec, dims, reps, (first, last), (b_first, b_last),
-                             scale, leaves)
+    bridge, matrix, tree_note = _bridge(workbook, spec, dims, reps, (first, last),
+                                        (b_first, b_last), scale, leaves)
     segments = _ranked(found.causes, spec, actual_total - baseline_total)
     return GapExplanation(metric, spec.label, spec.unit, subject, period, against, base_label,
                           float(baseline_total), float(actual_total), bridge, segments, matrix,
-                          note)
+                          " ".join(n for n in (note, tree_note) if n), tuple(dims))
 
 
 def _tree_the_data_allows(workbook, spec: _Metric) -> tuple[_Metric, str]:
@@ -269,7 +290,16 @@ def _tree_the_data_allows(workbook, spec: _Metric) -> tuple[_Metric, str]:
 
 
 def _leaves(workbook, spec, dims, reps, now, before):
-    """The metric's columns per combination of ``dims``, now and (``_expected``) before."""
+    """The metric's columns per combination of ``dims``, now and (``_expected``) before;
+    a period the data does not cover is an error, not a gap between zeros."""
+    tables = {FACTS[MEASURES[c].fact].table for c in spec.columns()}
+    for first, last in (now, before):
+        for table in sorted(tables):
+            start, end = coverage(workbook, table)
+            if start is None or last < start.normalize() or first > end:
+                raise MissingDataError(
+                    f"{spec.label.lower()} from {first.date()} to {last.date()} is unknown: "
+                    f"the {table} loaded do not cover it (see salesanalysis info)")
     frames = [_frame(workbook, spec.columns(), dims, first, last, reps, spec.computed_by)
               for first, last in (now, before)]
     leaves = frames[0].merge(frames[1], on=dims, how="outer", suffixes=("", "_expected"))
@@ -312,10 +342,10 @@ def _bridge(workbook, spec, dims, reps, now, before, scale, leaves):
                          by=dim, numerator=num, denominator=den)
         bridge = pd.DataFrame({"driver": [f"Mix of {dim}", f"{spec.label} within each {dim}"],
                                "effect": [table["mix"].sum(), table["rate"].sum()]})
-        return bridge, table.set_index(dim)[["mix", "rate", "total"]]
+        return bridge, table.set_index(dim)[["mix", "rate", "total"]], ""
     if spec.tree is None:
         gap = leaves[spec.value].sum() - leaves[f"{spec.value}_expected"].sum()
-        return pd.DataFrame({"driver": [spec.label], "effect": [gap]}), pd.DataFrame()
+        return pd.DataFrame({"driver": [spec.label], "effect": [gap]}), pd.DataFrame(), ""
     for dim in [*dims, "rep"]:
         try:
             frames = [_tree_frame(workbook, spec, dim, first, last, reps)
@@ -323,17 +353,34 @@ def _bridge(workbook, spec, dims, reps, now, before, scale, leaves):
             break
         except ValueError:  # the dimension does not apply to one of the drivers
             continue
-    # against a target, the baseline is the previous period scaled by the volume driver
-    for name in {spec.tree.names()[0], spec.tree.equals} - {None}:
-        frames[0][name] *= scale
-    totals = [f[spec.tree.names()].sum().to_dict() for f in frames]
-    try:
-        effects = decompose(spec.tree, totals[0], totals[1])
-    except ZeroDivisionError:  # no activity at all on one side: all of it is volume
-        gap = totals[1][spec.tree.equals] - totals[0][spec.tree.equals]
-        effects = pd.Series({spec.tree.labels()[0]: gap})
+    # against a target, the baseline is the previous period at the target's level: every
+    # count scaled alike, so its ratios (offers per activity, win rate ...) are kept
+    names = list(dict.fromkeys([*spec.tree.names(), spec.tree.equals] if spec.tree.equals
+                               else spec.tree.names()))
+    frames[0][names] = frames[0][names].astype(float) * scale
+    totals = [f[names].sum().to_dict() for f in frames]
+    tree, note = _suited_tree(spec, totals)
+    effects = decompose_at_zeros(tree, totals[0], totals[1])
     bridge = effects.rename("effect").rename_axis("driver").reset_index()
-    return bridge, driver_matrix(spec.tree, frames[0], frames[1], by=dim)
+    matrix = balance(driver_matrix(tree, frames[0], frames[1], by=dim), effects.to_dict())
+    return bridge, matrix, note
+
+
+def _suited_tree(spec, totals) -> tuple[Tree, str]:
+    """The first of the metric's trees that describes both sides of the scope (no offers
+    without activities, no wins without offers), and a sentence when it is not the
+    first: a rep who logs no activities has no activity driver."""
+    trees = [t for t in (spec.tree, *spec.fallbacks) if set(t.names()) <= set(totals[0])]
+    for tree in trees:
+        if all(consistent(tree, side) for side in totals):
+            break
+    if tree is spec.tree:
+        return tree, ""
+    first, nxt = spec.tree.names()[0], tree.names()[0]
+    words = " x ".join(tree.labels()).lower()
+    why = (f"no {first} logged" if not any(side[first] for side in totals)
+           else f"{nxt} without {first} logged in one of the periods")
+    return tree, f"The bridge splits {spec.label.lower()} into {words}: {why}."
 
 
 def _tree_frame(workbook, spec, dim, first, last, reps):
