@@ -353,7 +353,10 @@ def waterfall(steps: pd.DataFrame, *, label: str = "step", value: str = "value",
             ax.hlines(ends[i], bar.get_x() + bar.get_width(), bars[i + 1].get_x(),
                       color=MUTED, linestyle=":", linewidth=1)
     ax.axhline(0, color=MUTED, linewidth=0.8)
-    ax.margins(y=0.12)
+    # room above and below the bars for their values, clear of the title
+    low, high = min(min(bottoms), 0.0), max(max(b + h for b, h in zip(bottoms, heights)), 0.0)
+    room = 0.12 * ((high - low) or 1.0)
+    ax.set_ylim(low - (room if low < 0 or any(v < 0 for v in frame[value]) else 0), high + room)
     ax.set_xticks(range(len(frame)), names, rotation=30, ha="right")
     ax.set_ylabel(_unit_label(unit))
     _format_axis(ax.yaxis, unit)
