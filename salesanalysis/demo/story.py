@@ -30,9 +30,9 @@ def seed_action_log(workbook, *, seed: int = 0, period: str | None = None) -> pd
     with cache.for_one_pass():  # the team-wide tables once, not once per rep
         found = [findings.findings(workbook, rep=rep, period=earlier.label)
                  for rep in members(workbook)["rep_id"]]
-    found = pd.concat([f for f in found if not f.empty], ignore_index=True)
-    if found.empty:
-        return actions.from_findings(workbook, found)
+    found = pd.concat(found, ignore_index=True) if found else pd.DataFrame()
+    if found.empty:  # no seller, or no rule fired: nothing was agreed
+        return pd.DataFrame(columns=actions.COLUMNS)
     rows = actions.from_findings(workbook, found.drop_duplicates(["rep", "owner", "action"]))
     met = earlier.last.normalize() + pd.Timedelta(days=3)
     rng = np.random.default_rng(seed)

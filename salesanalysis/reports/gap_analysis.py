@@ -25,7 +25,8 @@ def gap_or_fallback(workbook, *, metric: str = "revenue", scope=None, period: st
             return explain_gap(workbook, metric=metric, scope=scope, period=period,
                                against="target")
         except NoTargetError as exc:
-            why = f"{exc}".split(";")[0].capitalize()
+            why = str(exc).split(";")[0]
+            why = why[:1].upper() + why[1:]  # keeps "2025-Q2" as it is
     else:
         why = f"{METRICS[metric].label} is a rate, which has no targets"
     gap = explain_gap(workbook, metric=metric, scope=scope, period=period, against=fallback)

@@ -192,6 +192,8 @@ def test_the_gap_analysis_falls_back_like_the_review_and_the_review_links_to_it(
     gap = gap_analysis.gap_or_fallback(wb, scope="R1", period="2025-03")
     assert gap.against == "previous"
     assert gap.note.startswith("No target for revenue in 2025-03: compared with previous")
+    week = gap_analysis.gap_or_fallback(wb, scope="R1", period="2025-W10")
+    assert week.note.startswith("No target for revenue in 2025-W10: compared")  # label kept
     rate = gap_analysis.gap_or_fallback(wb, metric="win_rate", scope="R1", period="2025-03")
     assert rate.note.startswith("Win rate is a rate, which has no targets")
     why = review.revenue_gap(wb, rep="R1", period="2025-03")
