@@ -109,10 +109,9 @@ def trend(data: pd.DataFrame, *, x: str = "period", y: str, hue: str | None = No
     return ax
 
 
-def _period_ticks(ax, order: list, *, every: int = 1) -> None:
-    ticks = list(range(0, len(order), every))
-    crowded = len(order) / every > 8
-    ax.set_xticks(ticks, [order[i] for i in ticks], rotation=45 if crowded else 0,
+def _period_ticks(ax, order: list) -> None:
+    crowded = len(order) > 8
+    ax.set_xticks(range(len(order)), order, rotation=45 if crowded else 0,
                   ha="right" if crowded else "center")
     ax.set_xlabel("")
 
@@ -139,7 +138,6 @@ def small_multiples(data: pd.DataFrame, *, x: str = "period", y: str, by: str,
     rows = -(-len(shown) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(8, 0.4 + 1.75 * rows), sharex=True,
                              sharey=True, squeeze=False, layout="constrained")
-    roles = set()
     for ax, name in zip(axes.flat, shown):
         group = frame[frame[by] == name]
         at = positions[group.index]
@@ -147,7 +145,6 @@ def small_multiples(data: pd.DataFrame, *, x: str = "period", y: str, by: str,
             ax.fill_between(at, group[band[0]].astype(float), group[band[1]].astype(float),
                             color=MUTED, alpha=0.35, linewidth=0)
         kind = group[role].iloc[0] if role else None
-        roles.add(kind if isinstance(kind, str) else None)
         ax.plot(at, group[y], color=ROLE_COLOURS.get(kind, NO_ROLE) if role else ACTUAL,
                 linewidth=1.8)
         if target is not None and group[target].notna().any():
@@ -161,9 +158,12 @@ def small_multiples(data: pd.DataFrame, *, x: str = "period", y: str, by: str,
     every = max(1, -(-len(order) // 4))
     for ax in axes[-1]:
         ax.set_xticks(range(0, len(order), every), order[::every], rotation=45, ha="right")
-    handles = [plt.Line2D([], [], color=ROLE_COLOURS.get(r, NO_ROLE), linewidth=1.8,
-                          label=f"{r or 'no role'} rep") for r in sorted(roles, key=_role_order)] \
-        if role else [plt.Line2D([], [], color=ACTUAL, linewidth=1.8, label=y.replace("_", " "))]
+    if role:
+        drawn = frame[frame[by].isin(shown)][role]
+        handles = [plt.Line2D([], [], color=colour, linewidth=1.8, label=text)
+                   for colour, text in _role_legend(drawn)]
+    else:
+        handles = [plt.Line2D([], [], color=ACTUAL, linewidth=1.8, label=y.replace("_", " "))]
     if target is not None and frame[target].notna().any():
         handles.append(plt.Line2D([], [], color=TARGET, linestyle="--", label="target"))
     if band is not None:
@@ -176,8 +176,11 @@ def small_multiples(data: pd.DataFrame, *, x: str = "period", y: str, by: str,
     return axes.flatten()[:len(shown)]
 
 
-def _role_order(role):
-    return (role is None, role or "")
+def _role_legend(roles: pd.Series) -> list[tuple[str, str]]:
+    """(colour, text) of each role in ``roles``, a rep without a role last."""
+    kinds = {r if isinstance(r, str) else None for r in roles}
+    return [(ROLE_COLOURS.get(r, NO_ROLE), f"{r or 'no role'} rep")
+            for r in sorted(kinds, key=lambda r: (r is None, r or ""))]
 
 
 def span(labels) -> str:
@@ -274,12 +277,8 @@ def ranking(data: pd.DataFrame, *, value: str, label: str, highlight=None,
     ax.barh(frame[label].astype(str), frame[value], color=colours.where(~marked, HIGHLIGHT))
     ax.invert_yaxis()
     median = frame[value].median()
-    handles = []
-    if role:
-        kinds = sorted({r if isinstance(r, str) else None for r in frame[role]},
-                       key=_role_order)
-        handles = [plt.Rectangle((0, 0), 1, 1, color=ROLE_COLOURS.get(r, NO_ROLE),
-                                 label=f"{r or 'no role'} rep") for r in kinds]
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colour, label=text)
+               for colour, text in _role_legend(frame[role])] if role else []
     if pd.notna(median):
         handles.append(ax.axvline(median, color=MUTED, linestyle=":", label="median"))
     if handles:
@@ -356,7 +355,7 @@ def waterfall(steps: pd.DataFrame, *, label: str = "step", value: str = "value",
     # room above and below the bars for their values, clear of the title
     low, high = min(min(bottoms), 0.0), max(max(b + h for b, h in zip(bottoms, heights)), 0.0)
     room = 0.12 * ((high - low) or 1.0)
-    ax.set_ylim(low - (room if low < 0 or any(v < 0 for v in frame[value]) else 0), high + room)
+    ax.set_ylim(low - (room if (frame[value] < 0).any() else 0), high + room)
     ax.set_xticks(range(len(frame)), names, rotation=30, ha="right")
     ax.set_ylabel(_unit_label(unit))
     _format_axis(ax.yaxis, unit)
@@ -386,7 +385,8 @@ def gap_bridge(explanation, *, ax=None):
     """The bridge of a :class:`~salesanalysis.gap.GapExplanation`: the baseline, one step
     per driver, the actual value; the title says what is compared with what."""
     if explanation.against == "target":
-        first, compared = f"{explanation.period} target", f"actual against target, {explanation.period}"
+        first = f"{explanation.period} target"
+        compared = f"actual against target, {explanation.period}"
     else:
         which = explanation.against.replace("_", " ")
         first = f"{explanation.baseline_period} ({which})"

@@ -76,9 +76,8 @@ def rep_trend(workbook, *, metric: str, grain: str = "month", period: str, perio
     in the order of the last period's value, best first."""
     frame = trend(workbook, metric=metric, level="rep", grain=grain, period=period,
                   periods=periods, team=team)
-    roster = reps_frame(workbook).set_index("rep_id")
-    frame.insert(2, "name", frame["rep"].map(roster["name"]).fillna(frame["rep"]))
-    frame.insert(3, "role", frame["rep"].map(roster["role"]))
+    frame = _with_name_and_role(frame, workbook)
+    frame["name"] = frame["name"].fillna(frame["rep"])  # a panel needs a title
     peers = frame["role"].fillna("")
     grouped = frame.groupby([peers, "period"])["actual"]
     frame[BAND[0]] = grouped.transform(lambda v: v.quantile(0.25))
@@ -91,15 +90,21 @@ def rep_trend(workbook, *, metric: str, grain: str = "month", period: str, perio
         columns="_order").reset_index(drop=True)
 
 
+def _with_name_and_role(frame: pd.DataFrame, workbook) -> pd.DataFrame:
+    """``frame`` (one row per rep and period) with each rep's name and role after ``rep``."""
+    roster = reps_frame(workbook).set_index("rep_id")
+    frame.insert(2, "name", frame["rep"].map(roster["name"]))
+    frame.insert(3, "role", frame["rep"].map(roster["role"]))
+    return frame
+
+
 def ranking(workbook, *, metric: str, period: str, team: str | None = None) -> pd.DataFrame:
     """Reps ranked on ``metric`` for ``period`` (1 = best, by the KPI's direction), with
     target and the change against the previous period."""
     kind = period_bounds(period)[0]
     frame = trend(workbook, metric=metric, level="rep", grain=kind, period=period, periods=1,
                   team=team)
-    roster = reps_frame(workbook).set_index("rep_id")
-    frame.insert(2, "name", frame["rep"].map(roster["name"]))
-    frame.insert(3, "role", frame["rep"].map(roster["role"]))
+    frame = _with_name_and_role(frame, workbook)
     ascending = kpi.get(metric).direction == -1
     frame["rank"] = frame["actual"].rank(ascending=ascending, method="min").astype("Int64")
     return frame.sort_values(["rank", "rep"]).reset_index(drop=True)

@@ -355,8 +355,7 @@ def _bridge(workbook, spec, dims, reps, now, before, scale, leaves):
             continue
     # against a target, the baseline is the previous period at the target's level: every
     # count scaled alike, so its ratios (offers per activity, win rate ...) are kept
-    names = list(dict.fromkeys([*spec.tree.names(), spec.tree.equals] if spec.tree.equals
-                               else spec.tree.names()))
+    names = [n for n in dict.fromkeys([*spec.tree.names(), spec.tree.equals]) if n]
     frames[0][names] = frames[0][names].astype(float) * scale
     totals = [f[names].sum().to_dict() for f in frames]
     tree, note = _suited_tree(spec, totals)
