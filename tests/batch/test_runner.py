@@ -101,6 +101,7 @@ def test_team_and_quality_reports_show_the_kpi_functions_numbers(reports, small_
         available = sa.reports.data_quality.kpi_availability(wb)
     assert f"{ranked['actual'].iloc[0]:,.0f}" in trends
     assert "Ranking for the closed period" in trends
+    assert 'class="sa-team-summary"' in trends and "<th>Open actions</th>" in trends
     assert "KPIs the data allows" in quality and available["kpi"].iloc[-1] in quality
     health = _text(reports / "pipeline_health" / PERIOD / "pipeline_health.html")
     for section in ("Coverage", "Deals to disqualify", "Slippage", "Prospecting consistency",
