@@ -27,6 +27,7 @@ _STYLE = re.compile(r"<style[^>]*>.*?</style>", re.S)
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _PAPERMILL_ERROR_TAG = "papermill-error-cell-tag"
+_WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
 def html_exporter() -> HTMLExporter:
@@ -48,7 +49,7 @@ def _presentable(book: nbformat.NotebookNode) -> nbformat.NotebookNode:
         if cell.cell_type != "code":
             continue
         failed = any(o.output_type == "error" for o in cell.outputs)
-        cell.outputs = [_stopped_here(o) if o.output_type == "error" else o
+        cell.outputs = [_stopped_here(o) if o.output_type == "error" else _static(o)
                         for o in cell.outputs
                         if KPIS_MIME not in o.get("data", {})
                         and not (o.output_type == "stream" and o.name == "stderr")]
@@ -56,6 +57,15 @@ def _presentable(book: nbformat.NotebookNode) -> nbformat.NotebookNode:
             del book.cells[at + 1:]  # headings of sections that never ran say nothing
             break
     return book
+
+
+def _static(output: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """An output without its live widget view: a page has no kernel to draw it, so the
+    static rendering the widget carries beside it (its HTML) is what the page shows."""
+    data = output.get("data", {})
+    if _WIDGET_MIME in data and "text/html" in data:
+        del data[_WIDGET_MIME]
+    return output
 
 
 def _stopped_here(error: nbformat.NotebookNode) -> nbformat.NotebookNode:

@@ -15,12 +15,12 @@ import pandas as pd
 from ..errors import InvalidArgumentError, MissingDataError
 from ..store.roster import seller_filter
 from .facts import FACTS, MEASURES
-from ..checks import check_dates, check_dimensions, check_grain
+from ..checks import check_dates, check_dimensions, check_grain, message
 from .periods import PERIODS, period_labels, period_starts
 from .registry import get, missing
 from ..store.frames import to_pandas
 
-__all__ = ["DIMENSIONS", "compute", "aggregate", "arguments", "ensure_loaded", "dated", "complete",
+__all__ = ["DIMENSIONS", "compute", "check_where", "aggregate", "arguments", "ensure_loaded", "dated", "complete",
            "divide", "frame_keys", "with_dims"]
 
 # by= value -> what it is
@@ -32,16 +32,18 @@ DIMENSIONS = {
     "territory": "the customer's territory, or the rep's where the customer is unknown",
     "customer": "the customer (customer_id)",
     "source": "the opportunity's lead source",
+    "product": "the product of the deal or order",
     "activity_type": "the activity's type",
 }
 _REP_LEVEL = ("rep", "team", "department")
 _CUSTOMER_LEVEL = ("segment", "territory")
+_FACT_DIMS = ("source", "product", "activity_type")  # columns of some facts only
 
 
 def with_dims(workbook, t: ibis.Table, dims: list[str], fact=None) -> ibis.Table:
     """``t`` with one column per dimension in ``dims``, named after it."""
     for d in dims:
-        if d in ("source", "activity_type") and fact is not None and d not in fact.dims:
+        if d in _FACT_DIMS and fact is not None and d not in fact.dims:
             raise InvalidArgumentError(f"by={d!r} does not apply to {fact.doc} (the {fact.name} fact); "
                              f"it applies to {_facts_with(d)}")
     cols = {}
@@ -62,6 +64,7 @@ def with_dims(workbook, t: ibis.Table, dims: list[str], fact=None) -> ibis.Table
             "territory": lambda: t._territory.coalesce(t._rep_territory),
             "customer": lambda: t.customer_id,
             "source": lambda: t.source,
+            "product": lambda: t.product,
             "activity_type": lambda: t.activity_type,
         }[d]()
     return t.mutate(**cols)
@@ -89,13 +92,17 @@ def aggregate(t: ibis.Table, keys, **aggs) -> pd.DataFrame:
 
 
 def _aggregate(workbook, fact_name, measures, dims, period, start, end,
-               reps=None) -> pd.DataFrame:
+               reps=None, where=None) -> pd.DataFrame:
     fact = FACTS[fact_name]
     needs = set().union(*(MEASURES[m].needs for m in measures))
     t = fact.build(workbook, needs)
     if reps is not None:
         t = t.filter(t.rep_id.isin(list(reps)))
-    t = dated(workbook, t, fact.date, dims, period, start, end, fact)
+    where = where or {}
+    t = dated(workbook, t, fact.date, [*dims, *(d for d in where if d not in dims)], period,
+              start, end, fact)
+    for d, values in where.items():
+        t = t.filter(t[d].isin(list(values)))
     keys = list(dims) + (["period_start"] if period else [])
     return aggregate(t, keys, **{m: MEASURES[m].agg(t) for m in measures})
 
@@ -229,18 +236,33 @@ def ensure_loaded(workbook, names, dims, extra=None) -> None:
                                + "; ".join(gaps) + ". Import it, or choose other KPIs.")
 
 
+def check_where(where, *, context: str | None = None) -> dict[str, tuple]:
+    """``where`` ({dimension: value or values}) with every value as a tuple."""
+    if where is None:
+        return {}
+    if not isinstance(where, dict):
+        raise InvalidArgumentError(message("where", context, "a dict such as "
+                                           "{'segment': ['SMB']}", where))
+    check_dimensions(list(where), DIMENSIONS, name="where", where=context)
+    return {d: (v,) if isinstance(v, str) or not hasattr(v, "__iter__") else tuple(v)
+            for d, v in where.items()}
+
+
 def compute(workbook, names, *, by="rep", period=None, start=None, end=None,
-            reps=None) -> pd.DataFrame:
+            reps=None, where=None) -> pd.DataFrame:
     """Registered KPIs ``names`` grouped ``by`` and per ``period`` in one frame.
 
     Measures of one fact are computed in one query; a ratio KPI brings its
     numerator and denominator columns. Missing tables or columns are reported
     together before anything runs. ``reps``: only these reps' records count (the
-    groups of other reps are there, with zeros).
+    groups of other reps are there, with zeros). ``where``: only the records whose
+    dimensions have these values count (``{"segment": ["SMB"], "product": "Widget"}``);
+    a dimension a KPI's records lack (``product`` of activities) is refused.
     """
     names = [names] if isinstance(names, str) else list(names)
-    dims, start, end = arguments(by, period, start, end,
-                                 where=names[0] if len(names) == 1 else "compute")
+    context = names[0] if len(names) == 1 else "compute"
+    dims, start, end = arguments(by, period, start, end, where=context)
+    where = check_where(where, context=context)
     kpis = [get(n) for n in names]
     own = [k.name for k in kpis if not set(_parts(k)) <= set(MEASURES)]
     if own:
@@ -256,7 +278,8 @@ def compute(workbook, names, *, by="rep", period=None, start=None, end=None,
     keys = list(dims) + (["period_start"] if period else [])
     frame, integers = None, set()
     for fact_name, fact_measures in by_fact.items():
-        part = _aggregate(workbook, fact_name, fact_measures, dims, period, start, end, reps)
+        part = _aggregate(workbook, fact_name, fact_measures, dims, period, start, end, reps,
+                          where)
         integers |= {c for c in fact_measures if pd.api.types.is_integer_dtype(part[c])}
         frame = part if frame is None else frame.merge(part, on=keys, how="outer") if keys \
             else pd.concat([frame, part], axis=1)

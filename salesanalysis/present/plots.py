@@ -64,8 +64,8 @@ def _unit_label(unit: str, label: str | None = None) -> str:
 
 
 def trend(data: pd.DataFrame, *, x: str = "period", y: str, hue: str | None = None,
-          target: str | None = None, unit: str = "count", title: str, ylabel: str | None = None,
-          ax=None):
+          target: str | None = None, compare: str | None = None, compare_label: str = "",
+          unit: str = "count", title: str, ylabel: str | None = None, ax=None):
     """A line per ``hue`` group of ``y`` over ``x``, each with its ``target`` dashed in
     the same colour where given.
 
@@ -77,6 +77,9 @@ def trend(data: pd.DataFrame, *, x: str = "period", y: str, hue: str | None = No
         Columns for the periods, the values and the groups.
     target : str, optional
         A column of targets, drawn as a dashed line per group.
+    compare, compare_label : str, optional
+        A column to compare with (the previous period's value ...), drawn dotted and
+        labelled ``compare_label``; one group only.
     unit : str
         The KPI's unit (``count``, ``currency``, ``ratio`` ...), shown on the axis.
     title : str
@@ -97,6 +100,10 @@ def trend(data: pd.DataFrame, *, x: str = "period", y: str, hue: str | None = No
                     color=line.get_color() if hue else TARGET, alpha=0.8 if hue else 1,
                     label=None if hue else "target")
             dashed = True
+    if compare is not None and not hue and frame[compare].notna().any():
+        ax.plot(positions, frame[compare], linestyle=":", marker=".", color=MUTED,
+                label=compare_label or compare.replace("_", " "))
+        dashed = True
     if dashed and hue:
         ax.plot([], [], linestyle="--", color=MUTED, label="target (dashed)")
     _period_ticks(ax, order)

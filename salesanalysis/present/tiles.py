@@ -36,7 +36,7 @@ _STYLE = """<style>
 .sa-tile .sa-label { font-size: 12px; color: #555; text-transform: uppercase;
   letter-spacing: .03em; }
 .sa-tile .sa-value { font-size: 24px; font-weight: 600; margin: 2px 0; }
-.sa-tile .sa-ref, .sa-tile .sa-change { font-size: 12px; color: #444; }
+.sa-tile .sa-ref, .sa-tile .sa-change, .sa-tile .sa-parts { font-size: 12px; color: #444; }
 .sa-tile .sa-status { font-size: 12px; font-weight: 600; }
 .sa-tile.on_track { border-top-color: #2e7d32; } .sa-tile.on_track .sa-status { color: #2e7d32; }
 .sa-tile.at_risk { border-top-color: #ef8f00; } .sa-tile.at_risk .sa-status { color: #b26a00; }
@@ -71,6 +71,7 @@ class Tile:
     change: str = ""
     status: str = "none"
     need: str = ""  # what the data lacks: the tile shows this instead of a number
+    parts: str = ""  # a rate's numerator and denominator, in words
 
     def _repr_html_(self) -> str:
         e = html.escape
@@ -80,7 +81,7 @@ class Tile:
         parts = [f'<div class="sa-label">{e(self.label)}</div>',
                  f'<div class="sa-value">{e(self.value)}</div>']
         parts += [f'<div class="sa-{k}">{e(v)}</div>' for k, v in
-                  (("ref", self.reference), ("change", self.change),
+                  (("parts", self.parts), ("ref", self.reference), ("change", self.change),
                    ("status", STATUS_WORDS[self.status])) if v]
         return f'<div class="sa-tile {self.status}">{"".join(parts)}</div>'
 
