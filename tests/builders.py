@@ -135,3 +135,48 @@ def two_spreadsheets(folder):
         "Date,Salesperson,Customer,Duration in minutes\n"
         "2025-02-05,Tom Baker,Acme,12\n2025-02-06,Ann Lee,Beta,3.5\n")
     return folder
+
+
+# -- two departments: D1 (team North: R1 Ana, R2 Ben) and D2 (team South: R3 Cy) ----------
+# March 2025 won: R1 400 (SMB, Widget) + 600 (Enterprise, Gadget), R2 300 (SMB, Widget),
+# R3 1,000 (Enterprise, Widget); February R2 500; March 2024 R1 250. Targets for March:
+# the reps 800, 500 and 900, team North 1,500 (South none). R1 met both customers face
+# to face and made three done activities in March.
+_TD_REPS = [
+    {"rep_id": "R1", "name": "Ana", "team": "North", "department": "D1", "role": "field"},
+    {"rep_id": "R2", "name": "Ben", "team": "North", "department": "D1", "role": "field"},
+    {"rep_id": "R3", "name": "Cy", "team": "South", "department": "D2", "role": "field"}]
+_TD_CUSTOMERS = [{"customer_id": "C01", "segment": "SMB", "territory": "West"},
+                 {"customer_id": "C02", "segment": "Enterprise", "territory": "East"}]
+_TD_PRODUCTS = [{"product": "Widget"}, {"product": "Gadget"}]
+
+
+def _td_deal(i, rep, outcome, closed, amount, customer, product):
+    return opp(i, rep, "2024-01-10", outcome, closed, amount, customer=customer,
+               product=product)
+
+
+_TD_DEALS = [_td_deal(1, "R1", "won", "2025-03-05", 400, "C01", "Widget"),
+             _td_deal(2, "R1", "won", "2025-03-10", 600, "C02", "Gadget"),
+             _td_deal(3, "R1", "lost", "2025-03-12", 200, "C01", "Widget"),
+             _td_deal(4, "R2", "won", "2025-03-20", 300, "C01", "Widget"),
+             _td_deal(5, "R2", "won", "2025-02-15", 500, "C02", "Gadget"),
+             _td_deal(6, "R3", "won", "2025-03-03", 1000, "C02", "Widget"),
+             _td_deal(7, "R3", "lost", "2025-03-25", 100, "C01", "Gadget"),
+             _td_deal(8, "R1", "won", "2024-03-15", 250, "C01", "Widget")]
+_TD_ACTIVITIES = [act(1, "R1", "visit", "2025-03-02", "C01"),
+                  act(2, "R1", "visit", "2025-03-04", "C02"),
+                  act(3, "R1", "call", "2025-03-06", "C01"),
+                  act(4, "R1", "call", "2025-03-07", "C02", status="cancelled"),
+                  act(5, "R2", "call", "2024-01-15", "C01")]
+_TD_TARGETS = [*revenue_targets(("2025-03", "R1", 800), ("2025-03", "R2", 500),
+                                ("2025-03", "R3", 900)),
+               {"period": "2025-03", "scope_level": "team", "scope_id": "North",
+                "metric": "revenue", "value": 1500}]
+
+
+def two_departments(as_of="2025-03-31"):
+    """The workbook of the tables above, dated ``as_of``."""
+    return build(as_of=as_of, reps=_TD_REPS, customers=_TD_CUSTOMERS,
+                 products=_TD_PRODUCTS, opportunities=_TD_DEALS, activities=_TD_ACTIVITIES,
+                 targets=_TD_TARGETS)

@@ -248,7 +248,8 @@ def _fill(workbook, selection, view, reps, children) -> None:
     view.tiles = _tile_rows(view.trend[view.trend["period"] == last.label], shown)
     if not (view.trend[spec.name].fillna(0) != 0).any() and not _recorded(view.trend, spec):
         view.message = (f"Nothing recorded for {view.scope}{_filter_words(selection)} from "
-                        f"{first.label} to {last.label}.")
+                        f"{first.label} to {last.label} (the data runs to "
+                        f"{view.data_date.date()}).")
         return
     if view.child_level:
         by = "rep" if view.child_level == "rep" else view.child_level
@@ -308,12 +309,17 @@ def _targets(workbook, selection, spec, labels) -> tuple[pd.Series, str]:
         goal = targets(workbook, metric=spec.name, by=level, labels=labels)
         goal = goal[goal[level] == selection.scope_id].set_index("period")["target"]
         return goal, "" if len(goal) else f"No {spec.label.lower()} target for this {level}."
-    for coarse in ("department", "team", "rep"):  # the company's: the coarsest level set
-        goal = targets(workbook, metric=spec.name, by=coarse, labels=labels)
-        if len(goal):
+    people = scopes(workbook)
+    for coarse in ("department", "team", "rep"):  # the coarsest level every member has
+        everyone = set(people["rep_id" if coarse == "rep" else coarse].dropna())
+        goal = targets(workbook, metric=spec.name, by=coarse, labels=labels).dropna()
+        whole = goal.groupby("period")[coarse].agg(lambda ids: everyone <= set(ids))
+        goal = goal[goal["period"].isin(whole[whole].index)]
+        if everyone and len(goal):
             return goal.groupby("period")["target"].sum(), (
                 f"The company's target is the sum of the {coarse} targets.")
-    return pd.Series(dtype=float), f"No {spec.label.lower()} target is loaded."
+    return pd.Series(dtype=float), (f"No {spec.label.lower()} target covers the whole "
+                                    "company (every department, team or rep).")
 
 
 def _member_targets(workbook, spec, level, label) -> pd.Series:
