@@ -38,6 +38,7 @@ DEBOUNCE_SECONDS = 0.3  # changes closer together than this make one update
 _DEFAULT_PERIODS = {"week": 13, "month": 12, "quarter": 8, "year": 5}
 _GROUP_TITLES = {"activity": "Activity", "funnel": "Funnel", "results": "Results",
                  "customers": "Customers", "pipeline": "Pipeline"}
+_AUTO_WIDTH = {"button_width": "auto"}
 _ALL = ""  # the dropdown value meaning "no choice": every department, team, rep, value
 
 
@@ -87,7 +88,7 @@ class Explorer:
         start_group = self._menu.set_index("name")["group"].get(first.kpi, groups[0])
         self.group = w.ToggleButtons(options=[(_GROUP_TITLES.get(g, g.title()), g)
                                               for g in groups], value=start_group,
-                                     description="KPIs")
+                                     description="KPIs", style=_AUTO_WIDTH)
         self.kpi = w.Dropdown(options=self._kpi_options(start_group), value=first.kpi,
                               description="KPI", layout=w.Layout(width="360px"))
         self.formula = w.HTML()
@@ -99,14 +100,16 @@ class Explorer:
                                         description=dim.title())
                         for dim, values in ex.filter_values(self.workbook).items()}
         self.grain = w.ToggleButtons(options=[g.title() for g in _DEFAULT_PERIODS],
-                                     value=first.grain.title(), description="Grain")
+                                     value=first.grain.title(), description="Grain",
+                                     style=_AUTO_WIDTH)
         self.periods = w.SelectionRangeSlider(options=[first.first, first.last],
                                               description="Periods", continuous_update=False,
                                               layout=w.Layout(width="640px"))
         self._range_options(first.grain, first.first, first.last)
         self.comparison = w.ToggleButtons(options=[(ex.COMPARISON_WORDS[c].capitalize(), c)
                                                    for c in ex.COMPARISONS],
-                                          value=first.comparison, description="Compare")
+                                          value=first.comparison, description="Compare",
+                                          style=_AUTO_WIDTH)
         self.status = w.HTML()
         self.message = w.HTML()
         self.tiles = w.HTML()
@@ -150,7 +153,7 @@ class Explorer:
         people = self._people
         with self._held(self.department, self.team, self.rep):
             departments = sorted(people["department"].dropna().unique())
-            self.department.options = [("All departments", _ALL), *((d, d) for d in departments)]
+            _offer(self.department, [("All departments", _ALL), *((d, d) for d in departments)])
             self.department.layout.display = None if departments else "none"
             self._team_options()
 
@@ -159,7 +162,7 @@ class Explorer:
         if self.department.value:
             people = people[people["department"] == self.department.value]
         teams = sorted(people["team"].dropna().unique())
-        self.team.options = [("All teams", _ALL), *((t, t) for t in teams)]
+        _offer(self.team, [("All teams", _ALL), *((t, t) for t in teams)])
         self.team.layout.display = None if teams else "none"
         self._rep_options()
 
@@ -169,8 +172,8 @@ class Explorer:
             people = people[people["department"] == self.department.value]
         if self.team.value:
             people = people[people["team"] == self.team.value]
-        self.rep.options = [("All reps", _ALL), *((_rep_words(r.name, r.rep_id), r.rep_id)
-                                                  for r in people.itertuples())]
+        _offer(self.rep, [("All reps", _ALL), *((_rep_words(r.name, r.rep_id), r.rep_id)
+                                                for r in people.itertuples())])
 
     def _range_options(self, grain: str, first: str | None, last: str | None) -> None:
         labels = ex.period_labels(self.workbook, grain, also=(first, last))
@@ -347,11 +350,12 @@ class Explorer:
             self.chart.layout.display = "none"
         else:
             self.message.value = notes
-            self.tiles.value = self.tile_set()._repr_html_()
             self.chart.value = _png(self._plot)
             self.chart.layout.display = None
         self._draw_breadcrumb()
         self._draw_table()
+        if not view.message:  # last: when its numbers change, the rest has changed
+            self.tiles.value = self.tile_set()._repr_html_()
 
     def tile_set(self) -> Tiles:
         """The tiles of the current view."""
@@ -526,6 +530,14 @@ class Explorer:
         bundle = self.widget._repr_mimebundle_(**kwargs) or {}
         bundle["text/html"] = self.static_html()
         return bundle
+
+
+def _offer(dropdown, options) -> None:
+    """New ``options`` for ``dropdown``, keeping its value when it is still offered, else
+    the first option (a dropdown given options keeps no choice otherwise)."""
+    value = dropdown.value
+    dropdown.options = options
+    dropdown.value = value if value in {v for _, v in options} else options[0][1]
 
 
 def _rep_words(name, rep_id) -> str:
