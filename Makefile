@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/kpi.py
 	$(BIN)/python bench/batch.py
+	$(BIN)/python bench/explorer.py
 	$(BIN)/python bench/rca.py
 
 clean:

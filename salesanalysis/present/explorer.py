@@ -344,7 +344,7 @@ class Explorer:
         self.export_result.value = ""
         notes = "".join(f'<p class="sa-note">{html.escape(n)}</p>' for n in view.notes)
         if view.message:
-            self.message.value = (f'<p class="sa-unavailable" role="status"><b>Not shown:</b> '
+            self.message.value = (f'<p class="sa-unavailable" role="status"><b>Not available:</b> '
                                   f"{html.escape(view.message)}</p>{notes}")
             self.tiles.value, self.chart.value = "", b""
             self.chart.layout.display = "none"

@@ -222,15 +222,16 @@ def explore(workbook, selection: Selection) -> View:
         if not view.message:
             _fill(workbook, selection, view, reps, children)
     except MissingDataError as exc:
-        view.message = f"{spec.label} cannot be shown: {_needs(exc)}"
+        view.message = f"{spec.label} {_needs(exc)}"
     view.seconds = time.perf_counter() - started
     return view
 
 
 def _needs(exc: MissingDataError) -> str:
+    """What the data lacks, as "needs table x (no rows loaded). Import it, ..."."""
     text = str(exc).split(". Import it")[0]
-    return text.split("missing ", 1)[-1].rstrip(".") + " (import it, or choose another KPI)." \
-        if "missing " in text else text
+    return (f"needs {text.split('missing ', 1)[-1].rstrip('.')}. Import it, or choose another "
+            "KPI." if "missing " in text else text)
 
 
 def _fill(workbook, selection, view, reps, children) -> None:
@@ -376,7 +377,7 @@ def why(workbook, selection: Selection):
         return explain_gap(workbook, metric=selection.kpi, scope=selection.scope_id,
                            period=selection.last, against=selection.comparison)
     except MissingDataError as exc:
-        return f"Why? cannot explain this gap: {_needs(exc)}"
+        return f"Why? cannot explain this gap: it {_needs(exc)}"
 
 
 REPORT = Report(

@@ -64,7 +64,7 @@ def test_bad_period_and_scope_are_refused_before_any_kernel(no_kernels, tmp_path
     with pytest.raises(ParameterError, match="data_quality has no 'rep' or 'scope' parameter"):
         run_batch("data_quality", workbook=tmp_path / "none.duckdb", out=tmp_path, each="rep")
     with pytest.raises(ParameterError, match="no notebook 'nothing'; the reports are: "
-                                             "data_quality, gap_analysis, pipeline_health"):
+                                             "data_quality, explorer, gap_analysis, pipeline_health"):
         run_batch("nothing", workbook=tmp_path / "none.duckdb", out=tmp_path)
 
 

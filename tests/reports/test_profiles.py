@@ -13,13 +13,15 @@ from salesanalysis.batch import run_batch
 from salesanalysis.demo import NEW_HIRE, PROFILES, build_profile
 from salesanalysis.store.roster import members
 
-REPORTS = ("rep_review", "gap_analysis", "team_trends", "pipeline_health", "data_quality")
+REPORTS = ("rep_review", "gap_analysis", "team_trends", "pipeline_health", "data_quality",
+           "explorer")
 PER_REP = {"rep_review", "gap_analysis"}
 # what each profile lacks shows in these reports (profile -> [(report, need)])
 EXPECTED_NEEDS = {
     "crm": [("rep_review", "needs table activities (no rows loaded)")],
     "activities": [("team_trends", "needs table opportunities (no rows loaded), for revenue"),
-                   ("gap_analysis", "needs table opportunities (no rows loaded), for revenue")],
+                   ("gap_analysis", "needs table opportunities (no rows loaded), for revenue"),
+                   ("explorer", "Revenue needs table opportunities (no rows loaded)")],
     "spreadsheet": [("rep_review", "open orders (needs table orders (no rows loaded))"),
                     ("team_trends", "needs column reps.department (no values)")],
     "no-targets": [("rep_review", "needs table targets (no rows loaded)")],
@@ -108,3 +110,4 @@ def test_a_period_outside_the_data_shows_unknown_not_zero(books, tmp_path):
     assert "Period 2019-06" in review
     assert not re.search(r"\b(nan|NaN|None|inf)\b|nan%", review)
     assert not re.search(r"Revenue (?:€|\$)?0\b", review)  # not a revenue of 0
+    assert "Nothing recorded for the whole company from 2018-07 to 2019-06" in pages["explorer"]
