@@ -13,7 +13,7 @@ import ibis
 import pandas as pd
 
 from ..errors import InvalidArgumentError, MissingDataError
-from ..store.roster import seller_filter
+from ..store.roster import sellers_frame
 from .facts import FACTS, MEASURES
 from ..checks import check_dates, check_dimensions, check_grain, message
 from .periods import PERIODS, period_labels, period_starts
@@ -148,18 +148,14 @@ def group_members(workbook, dims: list[str]) -> pd.DataFrame | None:
         return None
     frames = []
     rep_dims = [d for d in dims if d in _REP_LEVEL]
+    sellers = sellers_frame(workbook).rename(columns={"rep_id": "rep"})
     if rep_dims:
-        reps = workbook.table("reps")
-        sellers = reps.filter(seller_filter(workbook, reps)).select(
-            rep=reps.rep_id, team=reps.team, department=reps.department)
-        frames.append(to_pandas(sellers.select(*rep_dims).distinct()))
+        frames.append(sellers[rep_dims].drop_duplicates())
     for d in (d for d in dims if d in _CUSTOMER_LEVEL):
         values = workbook.table("customers")[d].name(d)
         found = to_pandas(values.as_table().distinct())
         if d == "territory":
-            reps = workbook.table("reps")
-            found = pd.concat([found, to_pandas(reps.filter(seller_filter(workbook, reps))
-                               .select(territory=reps.territory).distinct())])
+            found = pd.concat([found, sellers[["territory"]].drop_duplicates()])
         frames.append(found.dropna().drop_duplicates())
     out = frames[0]
     for f in frames[1:]:

@@ -13,14 +13,14 @@ from ..errors import UnknownNameError
 from .cache import cached
 from .frames import to_pandas
 
-__all__ = ["reps_frame", "seller_filter", "seller_ids", "members", "keep_team", "rep_info", "rep_names",
+__all__ = ["reps_frame", "seller_filter", "seller_ids", "sellers_frame", "members", "keep_team", "rep_info", "rep_names",
            "customer_names"]
 
 
 @cached
 def reps_frame(workbook) -> pd.DataFrame:
-    """The ``reps`` table as pandas (cached in a batch)."""
-    return workbook.to_pandas("reps")
+    """The ``reps`` table as pandas (a copy: kept until the next import)."""
+    return workbook.cached("reps_frame", lambda: workbook.to_pandas("reps")).copy()
 
 
 def _owner_tables(workbook) -> list:
@@ -37,21 +37,29 @@ def seller_filter(workbook, reps):
 
 @cached
 def seller_ids(workbook) -> frozenset:
-    """The rep ids of every seller."""
-    reps = workbook.table("reps")
-    found = to_pandas(reps.filter(seller_filter(workbook, reps)).rep_id)
-    return frozenset(found)
+    """The rep ids of every seller (a scan of every activity and deal: kept until the
+    next import)."""
+    def scan():
+        reps = workbook.table("reps")
+        return frozenset(to_pandas(reps.filter(seller_filter(workbook, reps)).rep_id))
+    return workbook.cached("seller_ids", scan)
+
+
+def sellers_frame(workbook) -> pd.DataFrame:
+    """The sellers' rows of the ``reps`` table."""
+    reps = reps_frame(workbook)
+    return reps[reps["rep_id"].isin(seller_ids(workbook))].reset_index(drop=True)
 
 
 def members(workbook, *, team: str | None = None) -> pd.DataFrame:
     """The sellers of ``team`` (every team when None): rep_id, name, team, department."""
-    reps = reps_frame(workbook)
     if team is not None:
-        teams = sorted(reps["team"].dropna().unique())
+        teams = sorted(reps_frame(workbook)["team"].dropna().unique())
         if team not in set(teams):
             raise UnknownNameError(f"no team {team!r} in the workbook (teams: {', '.join(teams)})")
-        reps = reps[reps["team"] == team]
-    sellers = reps[reps["rep_id"].isin(seller_ids(workbook))]
+    sellers = sellers_frame(workbook)
+    if team is not None:
+        sellers = sellers[sellers["team"] == team]
     return sellers[["rep_id", "name", "team", "department"]].reset_index(drop=True)
 
 

@@ -90,7 +90,7 @@ def test_scope_dropdowns_depend_on_the_one_above(explorer):
 
 def test_a_kpi_without_data_shows_a_message_not_a_traceback(explorer):
     explorer.select(kpi="complaints")
-    assert "Not available: Complaints needs table feedback" in explorer.message.value and "feedback" in explorer.message.value
+    assert "</b> Complaints needs table feedback" in explorer.message.value and "feedback" in explorer.message.value
     assert explorer.tiles.value == "" and explorer.group.value == "customers"
     explorer.select(kpi="done", product="Widget")
     assert "product filter does not apply" in explorer.message.value
