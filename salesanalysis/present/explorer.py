@@ -462,8 +462,9 @@ class Explorer:
         columns = {"name": self.view.child_level.title(), "actual": self.view.label}
         if "numerator" in frame:
             columns |= {"numerator": "numerator", "denominator": "denominator"}
+        short = {"target": "target", "previous": "previous", "last_year": "last year"}
         return columns | {"reference": words.capitalize(), "change": "Change",
-                          "vs_reference": f"Share of {words}"}
+                          "vs_reference": f"% of {short[self.selection.comparison]}"}
 
     def _name(self, rep_id) -> str:
         found = self._people.loc[self._people["rep_id"] == rep_id, "name"]
@@ -476,8 +477,11 @@ class Explorer:
         if isinstance(found, str):
             self.why_result.children = (w.HTML(f'<p class="sa-unavailable">{html.escape(found)}</p>'),)
             return found
+        told = "".join(f"<li>{html.escape(t)}</li>" for t in found.sentences())
         self.why_result.children = (
-            w.HTML(found._repr_html_()),
+            w.HTML(f"<p><b>{html.escape(found.headline())}</b></p>"
+                   + (f'<p class="sa-note">{html.escape(found.note)}</p>' if found.note else "")
+                   + f"<ul>{told}</ul>"),
             w.Image(value=_png(lambda ax: plots.gap_bridge(found, ax=ax)), format="png"),
             w.Image(value=_png(lambda ax: plots.gap_segments(found, ax=ax)), format="png"))
         return found
