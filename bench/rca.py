@@ -3,7 +3,8 @@
 Runs ``salesanalysis.gap.localise`` on every case of one or more sets in the format of
 ``benchmarks/rca/README.md`` (``set.json``, ``labels.csv``, ``cases/<case>.csv.gz``) and
 scores the predicted combinations against the labels, exact matches only, summed over
-the cases of a set. Prints one line per set.
+the cases of a set. Prints one line per set; ``-v`` also lists the cases missed and the
+TP / FP / FN per setting (layers x causes, from case names ``L<layers>-N<causes>-<k>``).
 
     .venv/bin/python bench/rca.py --cases ../shared/benchmarks/rca            # every set in it
     .venv/bin/python bench/rca.py --cases ../shared/benchmarks/rca/RS -v      # one set, misses
@@ -54,13 +55,16 @@ def run_set(folder: Path, verbose: bool) -> str:
     labels = pd.read_csv(folder / "labels.csv", dtype=str, keep_default_na=False)
     tp = fp = fn = 0
     seconds = []
+    settings: dict[str, list[int]] = {}  # L<layers>-N<causes> -> [TP, FP, FN]
     for case, truth_text in zip(labels["case"], labels["root_cause"]):
         predicted, s = run_case(folder / "cases" / f"{case}.csv.gz", kind)
         truth = parse_causes(truth_text)
         seconds.append(s)
-        tp += len(predicted & truth)
-        fp += len(predicted - truth)
-        fn += len(truth - predicted)
+        counts = (len(predicted & truth), len(predicted - truth), len(truth - predicted))
+        tp, fp, fn = tp + counts[0], fp + counts[1], fn + counts[2]
+        setting = settings.setdefault(_setting(case), [0, 0, 0])
+        for i, n in enumerate(counts):
+            setting[i] += n
         if verbose and predicted != truth:
             show = lambda causes: "; ".join(sorted("&".join(f"{d}={v}" for d, v in sorted(c))
                                                    for c in causes)) or "-"
@@ -68,8 +72,19 @@ def run_set(folder: Path, verbose: bool) -> str:
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
-    return (f"{folder.name:12s} F1 {f1:.3f} P {precision:.3f} R {recall:.3f} "
+    line = (f"{folder.name:12s} F1 {f1:.3f} P {precision:.3f} R {recall:.3f} "
             f"s/case {statistics.median(seconds):.3f}  ({len(labels)} cases)")
+    if verbose and len(settings) > 1:
+        line += "\n" + "\n".join(
+            f"    {name:8s} TP {t:3d} FP {f:3d} FN {n:3d}  F1 {2 * t / (2 * t + f + n):.3f}"
+            for name, (t, f, n) in sorted(settings.items()) if t + f + n)
+    return line
+
+
+def _setting(case: str) -> str:
+    """``L2-N3-07`` -> ``L2-N3``; a case named otherwise is its own setting ``-``."""
+    parts = case.split("-")
+    return "-".join(parts[:2]) if len(parts) == 3 and parts[0][:1] == "L" else "-"
 
 
 def main() -> None:

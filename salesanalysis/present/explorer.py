@@ -183,7 +183,7 @@ class Explorer:
             labels[max(0, at + 1 - _DEFAULT_PERIODS[grain])]
         with self._held(self.periods):
             self.periods.options = labels
-            self.periods.index = (labels.index(first), at)
+            self.periods.value = (first, last)
 
     @contextmanager
     def _held(self, *controls):

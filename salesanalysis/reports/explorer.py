@@ -248,9 +248,10 @@ def _fill(workbook, selection, view, reps, children) -> None:
     view.trend = _with_baselines(whole, None, grain, first, goal, shown)
     view.tiles = _tile_rows(view.trend[view.trend["period"] == last.label], shown)
     if not (view.trend[spec.name].fillna(0) != 0).any() and not _recorded(view.trend, spec):
-        view.message = (f"Nothing recorded for {view.scope}{_filter_words(selection)} from "
-                        f"{first.label} to {last.label} (the data runs to "
-                        f"{view.data_date.date()}).")
+        when = (f"in {last.label}" if first == last else
+                f"from {first.label} to {last.label}")
+        view.message = (f"Nothing recorded for {view.scope}{_filter_words(selection)} {when} "
+                        f"(the data runs to {view.data_date.date()}).")
         return
     if view.child_level:
         by = "rep" if view.child_level == "rep" else view.child_level

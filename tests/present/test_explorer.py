@@ -88,6 +88,12 @@ def test_scope_dropdowns_depend_on_the_one_above(explorer):
     assert {v for _, v in explorer.rep.options} == {"", "R1", "R2", "R3"}
 
 
+def test_a_period_before_the_data_says_nothing_was_recorded(book, tmp_path):
+    explorer = Explorer(book, period="2019-06", debounce=0, export_dir=tmp_path)
+    assert explorer.periods.value == ("2019-06", "2019-06")
+    assert "Nothing recorded for the whole company in 2019-06" in explorer.message.value
+
+
 def test_a_kpi_without_data_shows_a_message_not_a_traceback(explorer):
     explorer.select(kpi="complaints")
     assert "</b> Complaints needs table feedback" in explorer.message.value and "feedback" in explorer.message.value
