@@ -14,14 +14,15 @@ baseline ``B`` and noise variance ``V`` summed over its leaves, ``(Y - B)^2 / V`
 only for a combination that moved as a whole. A parent of the true cause scores less
 (its unaffected leaves dilute the move but add their noise, the ripple effect), a child
 scores less (it carries only part of the move), so the most specific complete combination
-wins. Each chosen cause's leaves are rebased to its fitted proportion before the next
-step; selection stops when nothing left is surprising beyond noise. The noise model,
+wins. Each chosen cause's leaves count as explained (their baseline becomes what they
+are) before the next step; selection stops when nothing left is surprising beyond noise. The noise model,
 counting noise plus proportional noise (``V = c1 * b + c2 * b^2``), is fitted to the
 leaves, so no threshold depends on the unit of the KPI.
 
 Real data is coarser than the ripple model: a cause is widened to its most general
-ancestor that moved almost as much in relative terms (the siblings moved with it), and
-causes no longer surprising once the others are accounted for are dropped.
+ancestor whose other leaves (the cause's siblings) moved beyond chance and by a good part
+of the cause's own move (they moved with it; a cause's parent alone, diluted by siblings
+that did not move, is no reason), and causes no longer surprising once the others are accounted for are dropped.
 Deterministic: ties are broken by layer, then by the order of dimensions and values.
 """
 
@@ -38,6 +39,8 @@ import pandas as pd
 from ...errors import InvalidArgumentError, SalesAnalysisError, UnknownNameError
 
 __all__ = ["localise", "Localisation"]
+
+SIBLINGS_MOVED = 3.84  # chi-square(1) at 5%: the siblings of a cause moved beyond chance
 
 
 @dataclass(frozen=True)
@@ -189,8 +192,9 @@ def _cuboids(leaves, dims, max_layer):
 def _noise_model(y, b, unit, counts):
     """Fit ``Var(y) = c1 * unit + c2 * b^2`` (counting noise plus proportional noise) on
     binned medians of the squared residuals, so that the moved leaves do not count.
-    Counts have at least their counting noise (``c1 >= 1``); with too few leaves to fit
-    two variances, counts have just that and amounts the better of the one-term fits."""
+    Counts have their counting noise (``c1 = 1``) and, as proportional noise, the median
+    excess over it; with too few leaves, just the counting noise. Amounts take the
+    better of the two-term and the one-term fits."""
     keep = b > 0
     few = keep.sum() < 50
     if counts and few:
@@ -204,6 +208,8 @@ def _noise_model(y, b, unit, counts):
     u = np.array([np.median(uu[i]) for i in bins])
     # the median of a squared normal residual is 0.455 times its variance
     v = np.maximum(np.array([np.median(r2[i]) for i in bins]) / 0.455, (1e-3 * x) ** 2)
+    if counts:
+        return 1.0, float(np.median(np.maximum(v - u, 0) / x ** 2))
     # least squares in relative terms, coefficients kept non-negative
     design = np.column_stack([u / v, x ** 2 / v])
     fits = [] if few else [np.linalg.lstsq(design, np.ones(len(x)), rcond=None)[0]]
@@ -211,12 +217,12 @@ def _noise_model(y, b, unit, counts):
              for k in range(2)]
     fits = [f for f in fits if (f >= 0).all() and f.sum() > 0]
     best = min(fits, key=lambda f: np.sum((design @ f - 1) ** 2))
-    return (max(float(best[0]), 1.0) if counts else float(best[0])), float(best[1])
+    return float(best[0]), float(best[1])
 
 
 def localise(leaves: pd.DataFrame, *, dims, kind: str = "sum", actual="actual",
              expected="expected", max_layer: int = 3, max_causes: int = 5,
-             threshold: float | None = None, min_share: float = 0.02, dilution: float = 0.6,
+             threshold: float | None = None, min_share: float = 0.01, siblings: float = 0.5,
              prior: float = 1.0, observed_baseline: bool = False,
              counts: bool | None = None) -> Localisation:
     """Find the smallest set of dimension-value combinations that explains a KPI's gap.
@@ -242,9 +248,10 @@ def localise(leaves: pd.DataFrame, *, dims, kind: str = "sum", actual="actual",
     min_share : float
         Least movement of a cause, as a share of all the movement seen along the dimension
         that moved most, so that a surprising but negligible blip is not reported.
-    dilution : float
-        A cause is widened to its most general ancestor whose relative move is at least
-        this share of its own: the siblings moved with it.
+    siblings : float
+        A cause is widened to its most general ancestor whose other leaves (the cause's
+        siblings) moved beyond chance and by at least this share of the cause's own
+        relative move: they moved with it.
     prior : float
         Ratio KPI: pseudo-denominator that shrinks a leaf's expected ratio towards the
         overall one (1 of 1 expected is not a sure 100%).
@@ -281,7 +288,7 @@ def localise(leaves: pd.DataFrame, *, dims, kind: str = "sum", actual="actual",
     search = _Search(y, b0, weight, (counting * q, counting * extra, proportional),
                      material, threshold)
     picks = search.forward(cuboids, max_causes)
-    picks = search.generalise(picks, cuboids, dilution)
+    picks = search.generalise(picks, cuboids, siblings)
     picks = search.prune(picks)
     return _result(picks, leaves, kind, actual, expected, dims, y, b0, counting, proportional)
 
@@ -307,16 +314,13 @@ class _Search:
     threshold: float
 
     def rebased(self, picks):
-        """Baseline with each pick's leaves moved by the pick's fitted proportion."""
+        """Baseline with each pick's leaves explained: their baseline is what they are.
+        A fitted proportion would leave a residue where leaves fell to zero (lost small
+        accounts) that makes combinations inside the pick look like causes."""
         base = self.b0.copy()
         for pick in picks:
-            base[pick.inside] *= self.factor(pick.inside, base)
+            base[pick.inside] = self.y[pick.inside]
         return base
-
-    def factor(self, inside, base):
-        s1 = ((self.y - base) * self.weight)[inside].sum()
-        s2 = (base * self.weight)[inside].sum()
-        return 1 + s1 / s2 if s2 > 0 else 1.0
 
     def variance(self, base):
         """Of each leaf's deviation from ``base``: a cause's leaves rebased tenfold are
@@ -324,11 +328,14 @@ class _Search:
         per_unit, fixed, proportional = self.noise
         return self.weight ** 2 * (per_unit * base + fixed + proportional * base ** 2)
 
-    def score(self, inside, base):
+    def score(self, inside, base, material=True):
+        """The score test of a common move of the leaves ``inside``; 0 for a move below
+        the materiality floor (unless ``material`` is False)."""
         s1 = ((self.y - base) * self.weight)[inside].sum()
         var = self.variance(base)[inside].sum()
         moved = abs((self.y - base)[inside].sum())
-        return s1 * s1 / var if var > 0 and moved >= self.material else 0.0
+        floor = self.material if material else 0.0
+        return s1 * s1 / var if var > 0 and moved >= floor else 0.0
 
     def forward(self, cuboids, max_causes):
         """Greedy: the most surprising combination, rebased, then the next."""
@@ -352,15 +359,15 @@ class _Search:
                 break
             score, cub, j = best
             pick = _Pick(cub, j, cub.codes == j, score)
-            base[pick.inside] *= self.factor(pick.inside, base)
+            base[pick.inside] = y[pick.inside]
             picks.append(pick)
         return picks
 
-    def generalise(self, picks, cuboids, dilution):
-        """Replace a pick by its most general ancestor that moved almost as much in
-        relative terms: the ancestor then covers the pick's siblings that moved with it.
-        A true cause's parent is diluted by the siblings that did not move (its relative
-        move is the cause's share of the parent), so the cause stays as it is."""
+    def generalise(self, picks, cuboids, siblings):
+        """Replace a pick by its most general ancestor whose other leaves, the pick's
+        siblings, moved with it: beyond chance (5%) and by at least ``siblings`` of the
+        pick's own relative move. A true cause's siblings did not move, however much of
+        the ancestor's volume the cause holds, so it stays as it is."""
         by_dims = {c.dims: c for c in cuboids}
         out = []
         for pick in picks:
@@ -369,22 +376,30 @@ class _Search:
             first = int(np.flatnonzero(pick.inside)[0])
             best = pick
             for layer in range(1, len(pick.cuboid.dims)):
-                ratios = {}
+                found = None
                 for sub in combinations(pick.cuboid.dims, layer):
                     cub = by_dims[sub]
                     inside = cub.codes == cub.codes[first]
-                    # the other causes outside this ancestor are accounted for first
-                    base = self.rebased([p for p in picks if p is not pick
-                                         and not inside[p.inside].all()])
+                    # other causes outside this ancestor are accounted for first; those
+                    # inside it are siblings that moved
+                    others = [p for p in picks if p is not pick and not inside[p.inside].all()]
+                    base = self.rebased(others)
+                    rest = inside & ~pick.inside
+                    for other in others:
+                        rest &= ~other.inside
                     own = self.relative_move(pick.inside, base)
-                    if own:
-                        ratios[sub] = (self.relative_move(inside, base) / own, inside)
-                if ratios:
-                    sub, (ratio, inside) = max(ratios.items(), key=lambda kv: kv[1][0])
-                    if ratio >= dilution:
-                        best = _Pick(by_dims[sub], int(by_dims[sub].codes[first]), inside,
-                                     pick.score)
-                        break
+                    if not rest.any() or not own:
+                        continue
+                    moved = self.score(rest, base, material=False)
+                    share = self.relative_move(rest, base) / own
+                    if moved >= SIBLINGS_MOVED and share >= siblings and (
+                            found is None or moved > found[0]):
+                        found = (moved, sub, inside)
+                if found:
+                    _, sub, inside = found
+                    best = _Pick(by_dims[sub], int(by_dims[sub].codes[first]), inside,
+                                 pick.score)
+                    break
             out = [p for p in out if not best.inside[p.inside].all()]
             out.append(best)
         return out
