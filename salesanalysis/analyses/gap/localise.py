@@ -208,8 +208,8 @@ def _noise_model(y, b, unit, counts):
     u = np.array([np.median(uu[i]) for i in bins])
     # the median of a squared normal residual is 0.455 times its variance
     v = np.maximum(np.array([np.median(r2[i]) for i in bins]) / 0.455, (1e-3 * x) ** 2)
-    if counts:
-        return 1.0, float(np.median(np.maximum(v - u, 0) / x ** 2))
+    if counts:  # pooled: small bins, where a count's noise is all there is, weigh little
+        return 1.0, float(np.maximum(v - u, 0).sum() / (x ** 2).sum())
     # least squares in relative terms, coefficients kept non-negative
     design = np.column_stack([u / v, x ** 2 / v])
     fits = [] if few else [np.linalg.lstsq(design, np.ones(len(x)), rcond=None)[0]]
@@ -222,7 +222,7 @@ def _noise_model(y, b, unit, counts):
 
 def localise(leaves: pd.DataFrame, *, dims, kind: str = "sum", actual="actual",
              expected="expected", max_layer: int = 3, max_causes: int = 5,
-             threshold: float | None = None, min_share: float = 0.01, siblings: float = 0.5,
+             threshold: float | None = None, min_share: float = 0.005, siblings: float = 0.5,
              prior: float = 1.0, observed_baseline: bool = False,
              counts: bool | None = None) -> Localisation:
     """Find the smallest set of dimension-value combinations that explains a KPI's gap.
