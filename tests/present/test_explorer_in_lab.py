@@ -16,7 +16,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -25,21 +24,12 @@ from salesanalysis import kpi
 from salesanalysis.kpi.units import format_value
 from salesanalysis.layout import NOTEBOOKS, WORKBOOK_VARIABLE
 
+from browsers import screenshot
 from builders import small_demo
 
-CHROMIUM = os.environ.get("SALESANALYSIS_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--no-first-run"]
-SCREENSHOTS = Path(os.environ.get("SALESANALYSIS_SCREENSHOTS", "test-output/screenshots"))
 PERIOD = "2024-09"  # the last full month of the small demo
 
 pytestmark = pytest.mark.kernel
-
-
-def _unavailable(why: str):
-    if os.environ.get("SALESANALYSIS_REQUIRE_BROWSER"):
-        pytest.fail(why)
-    pytest.skip(why)
 
 
 def _free_port() -> int:
@@ -87,20 +77,6 @@ def lab(tmp_path_factory):
         log.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed (pip install -e '.[test]')")
-    if not Path(CHROMIUM).is_file():
-        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
-
-
 _KERNEL_READY = """() => {
   const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
   const kernel = panel && panel.sessionContext && panel.sessionContext.session
@@ -145,7 +121,6 @@ def test_the_explorer_runs_in_jupyterlab_and_a_filter_updates_its_tiles(lab, bro
     status = page.locator(".sa-explorer .sa-status").first.inner_text()
     assert "Data as of 2024-10-07" in status
     tracebacks = page.locator(".jp-OutputArea-output", has_text="Traceback").count()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "explorer-in-jupyterlab.png"), full_page=True)
+    screenshot(page, "explorer-in-jupyterlab")
     assert tracebacks == 0 and not errors, errors
     page.close()

@@ -7,7 +7,6 @@ for a person to look at. Without Playwright or Chromium the tests skip, unless
 $SALESANALYSIS_REQUIRE_BROWSER is set (CI), where they fail.
 """
 
-import os
 import re
 from pathlib import Path
 
@@ -19,36 +18,13 @@ from salesanalysis.batch import run_batch
 from salesanalysis.kpi.periods import period_bounds
 from salesanalysis.kpi.units import format_value
 
+from browsers import screenshot
 from builders import small_demo
 
 PERIOD = "2024-09"
-CHROMIUM = os.environ.get("SALESANALYSIS_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--no-first-run"]
-SCREENSHOTS = Path(os.environ.get("SALESANALYSIS_SCREENSHOTS", "test-output/screenshots"))
 A4 = {"width": 794, "height": 1123}  # CSS pixels
 
 pytestmark = pytest.mark.kernel
-
-
-def _unavailable(why: str):
-    if os.environ.get("SALESANALYSIS_REQUIRE_BROWSER"):
-        pytest.fail(why)
-    pytest.skip(why)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed (pip install -e '.[test]')")
-    if not Path(CHROMIUM).is_file():
-        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -74,11 +50,6 @@ def _open(browser, path: Path, *, viewport=None):
     return page, seen
 
 
-def _shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
 def _review(out: Path, rep: str) -> Path:
     return next(p for p in (out / "rep_review" / PERIOD).glob(f"{rep}-*.html")
                 if not p.name.endswith(".action-plan.html"))
@@ -89,7 +60,7 @@ def test_the_index_and_a_review_load_nothing_from_the_network_and_log_no_error(b
     _, out = batch
     for name, path in (("index", out / "index.html"), ("rep-review", _review(out, "R002"))):
         page, seen = _open(browser, path)
-        _shot(page, name)
+        screenshot(page, name)
         assert seen["errors"] == [], (name, seen["errors"])
         leaving = [u for u in seen["requests"] if not u.startswith(("file:", "data:"))]
         assert leaving == [], (name, leaving)
@@ -141,7 +112,7 @@ def test_a_review_prints_on_at_most_five_a4_pages(browser, batch):
         page, _ = _open(browser, _review(out, rep), viewport=A4)
         page.emulate_media(media="print")
         pdf = page.pdf(format="A4", print_background=True)
-        _shot(page, f"rep-review-{rep}-print")
+        screenshot(page, f"rep-review-{rep}-print")
         page.close()
         pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
         assert 1 <= pages <= 5, (rep, pages)
