@@ -10,27 +10,21 @@ it shows its current view as static tiles, chart and table. Every number comes f
 from __future__ import annotations
 
 import asyncio
-import base64
 import html
-import io
 import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import ipywidgets as w
-import matplotlib.pyplot as plt
 import pandas as pd
 
-from .. import kpi
 from ..errors import InvalidArgumentError, SalesAnalysisError
 from ..kpi.periods import Period
-from ..kpi.registry import REGISTRY
 from ..kpi.units import format_value, use_currency
 from ..layout import safe_name
 from ..reports import explorer as ex
-from . import plots
-from .display import table as readable
-from .tiles import Tile, Tiles, status
+from . import explorer_parts as parts, plots
+from .tiles import Tiles, status
 
 __all__ = ["Explorer", "DEBOUNCE_SECONDS"]
 
@@ -153,7 +147,7 @@ class Explorer:
         people = self._people
         with self._held(self.department, self.team, self.rep):
             departments = sorted(people["department"].dropna().unique())
-            _offer(self.department, [("All departments", _ALL), *((d, d) for d in departments)])
+            parts.offer(self.department, [("All departments", _ALL), *((d, d) for d in departments)])
             self.department.layout.display = None if departments else "none"
             self._team_options()
 
@@ -162,7 +156,7 @@ class Explorer:
         if self.department.value:
             people = people[people["department"] == self.department.value]
         teams = sorted(people["team"].dropna().unique())
-        _offer(self.team, [("All teams", _ALL), *((t, t) for t in teams)])
+        parts.offer(self.team, [("All teams", _ALL), *((t, t) for t in teams)])
         self.team.layout.display = None if teams else "none"
         self._rep_options()
 
@@ -172,7 +166,7 @@ class Explorer:
             people = people[people["department"] == self.department.value]
         if self.team.value:
             people = people[people["team"] == self.team.value]
-        _offer(self.rep, [("All reps", _ALL), *((_rep_words(r.name, r.rep_id), r.rep_id)
+        parts.offer(self.rep, [("All reps", _ALL), *((parts.rep_words(r.name, r.rep_id), r.rep_id)
                                                 for r in people.itertuples())])
 
     def _range_options(self, grain: str, first: str | None, last: str | None) -> None:
@@ -350,7 +344,7 @@ class Explorer:
             self.chart.layout.display = "none"
         else:
             self.message.value = notes
-            self.chart.value = _png(self._plot)
+            self.chart.value = parts.png(lambda ax: parts.trend(self.view, ax=ax))
             self.chart.layout.display = None
         self._draw_breadcrumb()
         self._draw_table()
@@ -359,42 +353,7 @@ class Explorer:
 
     def tile_set(self) -> Tiles:
         """The tiles of the current view."""
-        view, comparison = self.view, self.selection.comparison
-        tiles = []
-        for row in view.tiles.to_dict("records"):
-            value = format_value(row["actual"], row["unit"], missing="unknown")
-            parts = _parts(row)
-            if row["kpi"] != self.selection.kpi:
-                tiles.append(Tile(f"{row['label']}, {row['period']}", value, parts=parts))
-                continue
-            reference = row.get(comparison)
-            words = ex.COMPARISON_WORDS[comparison]
-            if pd.isna(reference):
-                tiles.append(Tile(f"{row['label']}, {row['period']}", value, parts=parts,
-                                  reference=f"no {words} to compare with"))
-                continue
-            change = row["actual"] - reference
-            share = "" if not reference else f" ({row['actual'] / reference:.0%})"
-            growth = "" if not reference else f", {change / abs(reference):+.0%}"
-            tiles.append(Tile(
-                f"{row['label']}, {row['period']}", value, parts=parts,
-                reference=f"{words} {format_value(reference, row['unit'])}"
-                + (share if comparison == "target" else ""),
-                change=f"{_signed(change, row['unit'])} against the {words}{growth}",
-                status=status(row["actual"], reference, direction=row["direction"])))
-        return Tiles(tiles)
-
-    def _plot(self, ax):
-        view, selection = self.view, self.selection
-        trend = view.trend
-        comparison = selection.comparison
-        return plots.trend(
-            trend, y=selection.kpi, unit=view.unit,
-            target="target" if trend["target"].notna().any() else None,
-            compare=None if comparison == "target" else comparison,
-            compare_label=ex.COMPARISON_WORDS[comparison],
-            title=f"{view.label} of {view.scope}{_filters(selection)}, "
-                  f"{plots.span(trend['period'])}", ax=ax)
+        return parts.tiles(self.view)
 
     def _draw_breadcrumb(self) -> None:
         selection = self.selection
@@ -404,7 +363,7 @@ class Explorer:
         buttons = []
         for i, (level, text) in enumerate(steps):
             if level == "rep":
-                text = _rep_words(self._name(text), text)
+                text = parts.rep_words(self._name(text), text)
             button = w.Button(description=str(text), tooltip=f"back to this {level}",
                               layout=w.Layout(width="auto"),
                               disabled=i == len(steps) - 1)
@@ -427,7 +386,7 @@ class Explorer:
         if frame.empty:
             self.table.children = ()
             return
-        columns = self._columns(frame)
+        columns = parts.columns(self.view, frame)
         header = []
         for column, title in columns.items():
             mark = ("" if self._sort[0] != column else " \u25b2" if self._sort[1] else " \u25bc")
@@ -437,7 +396,7 @@ class Explorer:
             header.append(button)
         cells = list(header)
         unit = self.view.unit
-        units = _units(frame, unit)
+        units = parts.units(frame, unit)
         for row in frame.to_dict("records"):
             link = w.Button(description=str(row["name"]), tooltip=f"drill into {row['name']}",
                             layout=w.Layout(width="auto"))
@@ -447,7 +406,7 @@ class Explorer:
             for column in list(columns)[1:]:
                 text = format_value(row[column], units[column], missing="unknown")
                 if column == "change" and not pd.isna(row[column]):
-                    text = _signed(row[column], unit)
+                    text = parts.signed(row[column], unit)
                 cells.append(w.HTML(f'<span class="sa-cell {state if column == "vs_reference" else ""}">'
                                     f"{html.escape(text)}</span>"))
         grid = w.GridBox(cells, layout=w.Layout(
@@ -456,15 +415,6 @@ class Explorer:
         title = w.HTML(f"<b>{self.view.label} per {self.view.child_level}, "
                        f"{self.selection.last}</b> (select a name to look at it)")
         self.table.children = (title, grid)
-
-    def _columns(self, frame) -> dict[str, str]:
-        words = ex.COMPARISON_WORDS[self.selection.comparison]
-        columns = {"name": self.view.child_level.title(), "actual": self.view.label}
-        if "numerator" in frame:
-            columns |= {"numerator": "numerator", "denominator": "denominator"}
-        short = {"target": "target", "previous": "previous", "last_year": "last year"}
-        return columns | {"reference": words.capitalize(), "change": "Change",
-                          "vs_reference": f"% of {short[self.selection.comparison]}"}
 
     def _name(self, rep_id) -> str:
         found = self._people.loc[self._people["rep_id"] == rep_id, "name"]
@@ -482,8 +432,8 @@ class Explorer:
             w.HTML(f"<p><b>{html.escape(found.headline())}</b></p>"
                    + (f'<p class="sa-note">{html.escape(found.note)}</p>' if found.note else "")
                    + f"<ul>{told}</ul>"),
-            w.Image(value=_png(lambda ax: plots.gap_bridge(found, ax=ax)), format="png"),
-            w.Image(value=_png(lambda ax: plots.gap_segments(found, ax=ax)), format="png"))
+            w.Image(value=parts.png(lambda ax: plots.gap_bridge(found, ax=ax)), format="png"),
+            w.Image(value=parts.png(lambda ax: plots.gap_segments(found, ax=ax)), format="png"))
         return found
 
     def export(self, kind: str = "csv") -> Path | None:
@@ -511,24 +461,8 @@ class Explorer:
     def static_html(self) -> str:
         """The current view as a page shows it without a kernel: selection, tiles,
         chart and table."""
-        s, view = self.selection, self.view
-        chosen = (f"<p class='sa-selection'><b>{html.escape(view.label or s.kpi)}</b> of "
-                  f"{html.escape(view.scope)}{html.escape(_filters(s))} &middot; "
-                  f"{s.grain}s {s.first} to {s.last} &middot; compared with the "
-                  f"{ex.COMPARISON_WORDS[s.comparison]}</p>")
-        if view.message:
-            return chosen + self.message.value
-        chart = base64.b64encode(self.chart.value).decode()
-        table = self.table_frame()
-        body = ""
-        if not table.empty:
-            shown = table.drop(columns=["level", "member"]).rename(columns=self._columns(table))
-            units = {self._columns(table)[c]: u for c, u in _units(table, view.unit).items()}
-            body = (f"<h3>{html.escape(view.label)} per {view.child_level}, {s.last}</h3>"
-                    + readable(shown, units=units)._repr_html_())
-        return (chosen + self.message.value + self.tiles.value
-                + f'<img alt="{html.escape(view.label)} trend" src="data:image/png;base64,{chart}">'
-                + body)
+        return parts.static_page(self.view, self.table_frame(), notes=self.message.value,
+                                 tiles=self.tiles.value, chart=self.chart.value)
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs) or {}
@@ -536,54 +470,3 @@ class Explorer:
         return bundle
 
 
-def _offer(dropdown, options) -> None:
-    """New ``options`` for ``dropdown``, keeping its value when it is still offered, else
-    the first option (a dropdown given options keeps no choice otherwise)."""
-    value = dropdown.value
-    dropdown.options = options
-    dropdown.value = value if value in {v for _, v in options} else options[0][1]
-
-
-def _rep_words(name, rep_id) -> str:
-    return str(rep_id) if pd.isna(name) or name == rep_id else f"{name} ({rep_id})"
-
-
-def _filters(selection) -> str:
-    return "".join(f", {d} {v}" for d, v in selection.filters)
-
-
-def _parts(row) -> str:
-    if row.get("numerator") is None or pd.isna(row.get("denominator")):
-        return ""
-    spec = kpi.get(row["kpi"])
-    return (f"{format_value(row['numerator'], 'count')} {_measure_words(spec.numerator)} of "
-            f"{format_value(row['denominator'], 'count')} {_measure_words(spec.denominator)}")
-
-
-def _measure_words(name: str) -> str:
-    known = REGISTRY.get(name)
-    return (known.label if known else name.replace("_", " ")).lower()
-
-
-def _units(frame, unit) -> dict[str, str]:
-    out = {"actual": unit, "reference": unit, "change": unit, "vs_reference": "ratio"}
-    if "numerator" in frame:
-        out |= {"numerator": "count", "denominator": "count"}
-    return out
-
-
-def _signed(value, unit) -> str:
-    text = format_value(abs(value), unit)
-    return ("+" if value > 0 else "-" if value < 0 else "") + text
-
-
-def _png(draw) -> bytes:
-    """A figure drawn by ``draw(ax)`` as PNG bytes (the figure is closed)."""
-    fig, ax = plt.subplots(figsize=(8.4, 3.4))
-    try:
-        draw(ax)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", bbox_inches="tight", dpi=96)
-        return buffer.getvalue()
-    finally:
-        plt.close(fig)
