@@ -21,6 +21,12 @@ an export writes). What cannot be resolved is flagged, never silently settled:
 - ``created_without_date``: a deal without ``created_at`` (an open deal in the first
   stage often has none): kept, left out of what counts deals by their opening date.
 
+Without a ``stages`` table, one is derived from the stage values the deals (and their
+history) name: ordered as a sales pipeline runs when every value is a known stage name
+(:data:`PIPELINE_STAGES`, then the won and lost ones), else by first appearance with the
+closed stages last; won or lost as the deals in it are; probability unknown, so the
+weighted pipeline says it needs stage probabilities instead of inventing them.
+
 Reps are matched by name loosely (``mike chan`` is ``Mike Chan``, flagged
 ``name_spelling``); until a reps table is imported, the reps that deals and
 activities name are added, their name as their id.
@@ -34,8 +40,8 @@ import unicodedata
 from .coerce import ident, literal
 from ..schema import SCHEMAS
 
-__all__ = ["WON_STAGES", "LOST_STAGES", "stage_words", "loose", "derive_opportunities",
-           "derive_reps", "fill_lookups"]
+__all__ = ["WON_STAGES", "LOST_STAGES", "PIPELINE_STAGES", "stage_words", "loose",
+           "derive_opportunities", "derive_reps", "derive_stages", "fill_lookups"]
 
 WON_STAGES = ("won", "closed won", "closedwon", "deal won", "win", "gewonnen", "gagne",
               "gagné", "ganado", "ganada", "vinto", "vinta", "ganho", "gewonnen auftrag",
@@ -43,6 +49,22 @@ WON_STAGES = ("won", "closed won", "closedwon", "deal won", "win", "gewonnen", "
 LOST_STAGES = ("lost", "closed lost", "closedlost", "deal lost", "loss", "verloren", "perdu",
                "perdue", "perdido", "perdida", "perso", "persa", "closed lost deal",
                "lost deal", "closed no decision", "disqualified", "closed disqualified")
+
+# the open stages of the common CRMs' default pipelines, in the order a deal moves through
+# them (each tuple one step; compared loosely, as stage_words does)
+PIPELINE_STAGES = (
+    ("lead", "lead in", "new", "prospecting", "prospect", "appointment scheduled",
+     "appointmentscheduled"),
+    ("contact made", "contacted", "qualification", "qualified", "qualify",
+     "qualified to buy", "qualifiedtobuy"),
+    ("needs analysis", "needs defined", "discovery", "value proposition", "meeting",
+     "demo", "demo scheduled", "presentation scheduled", "presentationscheduled"),
+    ("id decision makers", "decision maker bought in", "decisionmakerboughtin",
+     "perception analysis"),
+    ("proposal", "proposition", "proposal made", "proposal price quote", "quote", "quoted"),
+    ("negotiation", "negotiations started", "negotiation review", "contract",
+     "contract sent", "contractsent", "commit", "verbal"),
+)
 
 
 def stage_words(expr: str) -> str:
@@ -140,3 +162,38 @@ def derive_reps(con, typed_table: str, *, add: bool, import_id: int, flag) -> No
              {literal("'")} || ', which it matches but for case and blanks' AS message
              FROM {t} WHERE _mask = 0 AND {unmatched} AND {spelt} IS NOT NULL""")
     con.execute(f"UPDATE {t} SET rep_id = {spelt} WHERE {unmatched} AND {spelt} IS NOT NULL")
+
+
+def derive_stages(con, import_id: int, deals: str) -> int:
+    """Fill an empty ``stages`` table from the stage values of the deals just read (the
+    typed table ``deals``, in source order) and of the stored history (see the module's
+    notes); the number of stages written."""
+    if con.execute("SELECT count(*) FROM stages").fetchone()[0]:
+        return 0
+    seen = con.execute(f"""
+        SELECT stage, min(o) AS first, bool_and(outcome = 'won') AS won,
+               bool_and(outcome IN ('won', 'lost')) AS closed FROM (
+            SELECT stage, _row AS o, outcome FROM {deals}
+            WHERE _mask = 0 AND stage IS NOT NULL
+            UNION ALL
+            SELECT stage, 1e15 + rowid, NULL FROM opportunity_history
+            WHERE stage IS NOT NULL)
+        GROUP BY stage ORDER BY first""").fetchall()
+    if not seen:
+        return 0
+    step = {word: i for i, words in enumerate(PIPELINE_STAGES) for word in map(_normal, words)}
+    ends = {_normal(w): len(PIPELINE_STAGES) for w in (*WON_STAGES, *LOST_STAGES)}
+    known = {**step, **ends}
+    rows = []
+    for at, (stage, _, won, closed) in enumerate(seen):
+        words = _normal(str(stage))
+        if won is None:  # only in the history: its own words say whether it closes
+            won, closed = words in map(_normal, WON_STAGES), words in ends
+        rows.append((stage, bool(won), bool(closed), known.get(words), at))
+    everyone_known = all(r[3] is not None for r in rows)
+    rows.sort(key=lambda r: (r[3], r[4]) if everyone_known else (r[2], r[4]))
+    con.executemany("INSERT INTO stages (stage, position, probability, is_closed, is_won, "
+                    "_import_id) VALUES (?, ?, NULL, ?, ?, ?)",
+                    [(stage, i, closed, won, import_id) for i, (stage, won, closed, _, _)
+                     in enumerate(rows, 1)])
+    return len(rows)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..errors import MappingError
 from .computed import DELETED, add_computed_columns, melt_stage_dates
-from .derive import derive_opportunities, derive_reps, fill_lookups
+from .derive import derive_opportunities, derive_reps, derive_stages, fill_lookups
 from .coerce import (CoercionOptions, clean_text, clock_seconds, ident, literal, parse,
                      source_text, typed)
 from .mapping import CLOCK_UNITS, UNIT_FACTORS, TableMapping
@@ -54,6 +54,7 @@ class TableResult:
     rejected: int = 0
     flagged: int = 0
     excluded: int = 0  # marked deleted in the source, left out
+    derived_stages: int = 0  # stages written from the deals' stage values
     unused_columns: list[str] = field(default_factory=list)
 
 
@@ -369,6 +370,8 @@ def store_table(con, prepared: PreparedTable, import_id: int, *,
                 if result.rejected else f"SELECT * FROM {typed_table}")
     _upsert(con, schema, accepted, import_id)
     result.accepted = result.rows_read - result.rejected - result.excluded
+    if schema.name == "opportunities":
+        result.derived_stages = derive_stages(con, import_id, typed_table)
 
     _reference_problems(con, schema, result, import_id, typed_table, strict=False)
     result.flagged = con.execute(

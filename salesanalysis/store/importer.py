@@ -87,6 +87,11 @@ def run_import(raw: duckdb.DuckDBPyConnection, source, *, path: str, mapping=Non
                 steps.set_postfix_str(f"storing {item.schema.name}")
                 results.append(store_table(raw, item, import_id, add_reps=add_reps))
                 steps.update()
+            derived = sum(r.derived_stages for r in results)
+            if derived:
+                notes = [*notes, f"stages: {derived} derived from the deals' stage values, "
+                         "without win probabilities (import a stages table for the "
+                         "weighted pipeline)"]
             if "opportunities" in tables:  # dated when the data stands, not today
                 _snapshot(raw, import_id, as_of or pd.Timestamp(
                     latest_event(raw) or dt.date.today()).normalize().to_pydatetime())
@@ -98,7 +103,7 @@ def run_import(raw: duckdb.DuckDBPyConnection, source, *, path: str, mapping=Non
                 raise DataValidationError(errors.drop(columns=["severity", "import_id"])
                                           .reset_index(drop=True))
             _log(raw, import_id, started, as_of, results,
-                      also=["reps"] if add_reps else [])
+                 also=(["reps"] if add_reps else []) + (["stages"] if derived else []))
             raw.commit()
         except duckdb.Error as exc:  # a full disk, a lost file: nothing was stored
             _rollback(raw)

@@ -6,6 +6,7 @@ import pytest
 
 import salesanalysis as sa
 from salesanalysis import kpi
+from salesanalysis.kpi.registry import missing
 
 REPS = pd.DataFrame({"rep_id": ["R1", "R2"], "name": ["Ana", "Ben"], "role": "field"})
 
@@ -91,3 +92,40 @@ def test_stage_lists_in_a_mapping_are_checked(workbook, tmp_path, spec, message)
     with pytest.raises(sa.MappingError) as caught:
         workbook.import_data({"reps": REPS}, mapping=mapping)
     assert message in str(caught.value)
+
+
+def test_without_a_stages_table_one_is_derived_in_pipeline_order(workbook):
+    # written out of order; every name is a known pipeline stage
+    report = workbook.import_data({"reps": REPS, "opportunities": deals(
+        ["Negotiation", "Closed Lost", "Qualification", "Closed Won", "Proposal", "Closed Won"])})
+    stages = workbook.to_pandas("stages").sort_values("position")
+    assert list(stages["stage"]) == ["Qualification", "Proposal", "Negotiation",
+                                     "Closed Lost", "Closed Won"]
+    assert list(stages["position"]) == [1, 2, 3, 4, 5]
+    assert stages.set_index("stage")[["is_closed", "is_won"]].loc["Closed Won"].tolist() == [
+        True, True]
+    assert not stages.set_index("stage").loc["Closed Lost", "is_won"]
+    assert stages["probability"].isna().all()  # unknown, not invented
+    assert any("5 derived" in note for note in report.notes)
+    pipeline = kpi.open_pipeline(workbook, by=None)
+    assert pipeline["open_pipeline"].iloc[0] == 100 + 300 + 500  # the three open deals
+    assert pipeline["weighted_pipeline"].isna().all()
+    assert "column stages.probability (no values)" in missing(
+        workbook, kpi.get("weighted_pipeline").columns)
+
+
+def test_unknown_stage_names_keep_their_first_appearance_closed_last(workbook):
+    workbook.import_data({"reps": REPS, "opportunities": deals(
+        ["Won", "Step B", "Step A", "Step B", "Lost"])})
+    stages = workbook.to_pandas("stages").sort_values("position")
+    assert list(stages["stage"]) == ["Step B", "Step A", "Won", "Lost"]
+
+
+def test_a_stages_table_imported_later_replaces_nothing_it_does_not_name(workbook):
+    workbook.import_data({"reps": REPS, "opportunities": deals(["Proposal", "Won"])})
+    table = pd.DataFrame({"stage": ["Proposal", "Won"], "position": [1, 2],
+                          "probability": [0.4, 1.0], "is_closed": [False, True],
+                          "is_won": [False, True]})
+    workbook.import_data({"stages": table})
+    stored = workbook.to_pandas("stages").set_index("stage")
+    assert stored["probability"].to_dict() == {"Proposal": 0.4, "Won": 1.0}
