@@ -30,6 +30,7 @@ demo: $(STAMP)
 	$(RUN) team_trends -p metric complaints
 	$(RUN) pipeline_health
 	$(RUN) data_quality
+	$(RUN) explorer
 	@echo "reports: $(abspath $(REPORTS))/index.html"
 
 lab: $(STAMP)
