@@ -15,14 +15,15 @@ only for a combination that moved as a whole. A parent of the true cause scores 
 (its unaffected leaves dilute the move but add their noise, the ripple effect), a child
 scores less (it carries only part of the move), so the most specific complete combination
 wins. Each chosen cause's leaves count as explained (their baseline becomes what they
-are) before the next step; selection stops when nothing left is surprising beyond noise. The noise model,
-counting noise plus proportional noise (``V = c1 * b + c2 * b^2``), is fitted to the
+are) before the next step; selection stops when nothing left is surprising beyond noise.
+The noise model, counting noise plus proportional noise (``V = c1 * b + c2 * b^2``), is fitted to the
 leaves, so no threshold depends on the unit of the KPI.
 
 Real data is coarser than the ripple model: a cause is widened to its most general
 ancestor whose other leaves (the cause's siblings) moved beyond chance and by a good part
 of the cause's own move (they moved with it; a cause's parent alone, diluted by siblings
-that did not move, is no reason), and causes no longer surprising once the others are accounted for are dropped.
+that did not move, is no reason), and causes no longer surprising once the others are
+accounted for are dropped.
 Deterministic: ties are broken by layer, then by the order of dimensions and values.
 """
 
@@ -192,8 +193,8 @@ def _cuboids(leaves, dims, max_layer):
 def _noise_model(y, b, unit, counts):
     """Fit ``Var(y) = c1 * unit + c2 * b^2`` (counting noise plus proportional noise) on
     binned medians of the squared residuals, so that the moved leaves do not count.
-    Counts have their counting noise (``c1 = 1``) and, as proportional noise, the median
-    excess over it; with too few leaves, just the counting noise. Amounts take the
+    Counts have their counting noise (``c1 = 1``) and, as proportional noise, the excess
+    over it pooled over the bins; with too few leaves, just the counting noise. Amounts take the
     better of the two-term and the one-term fits."""
     keep = b > 0
     few = keep.sum() < 50
