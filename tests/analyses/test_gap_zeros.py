@@ -116,7 +116,7 @@ def test_a_lost_segment_is_the_segment_s_whole_change_and_the_table_adds_up():
     _adds_up(gap)
 
 
-def test_against_a_target_the_baseline_keeps_the_previous_month_s_ratios():
+def test_against_a_target_the_baseline_keeps_the_usual_ratios():
     gap, bridge = _bridge(_workbook(_month("2025-02", **FEB), _month("2025-03", **FEB),
                                     targets=[("2025-03", 2000)]), against="target")
     # the same month again, against twice the revenue: at February's ratios it needed
@@ -124,6 +124,25 @@ def test_against_a_target_the_baseline_keeps_the_previous_month_s_ratios():
     assert gap.baseline == 2000 and gap.gap == -1000
     assert bridge == pytest.approx({"activities": -1000, "Offers per activity": 0,
                                     "Win rate": 0, "Revenue per win": 0})
+
+
+def test_against_a_target_the_usual_level_is_the_average_of_the_months_before():
+    # February was an accident (offers, no win); against the target, January and February
+    # together are the usual level: 20 activities, 8 offers, 2 wins, 1,000 revenue, scaled
+    # to the target of 2,000 (x2): 40 activities, 16 offers, 4 wins were needed
+    gap, bridge = _bridge(_workbook(_month("2025-01", **FEB),
+                                    _month("2025-02", activities=10, offers=4),
+                                    _month("2025-03", **FEB), targets=[("2025-03", 2000)]),
+                          against="target")
+    assert gap.baseline == 2000 and gap.gap == -1000
+    weight = -1000 / math.log(1000 / 2000)  # LMDI weight of 2,000 -> 1,000
+    assert bridge == pytest.approx({"activities": weight * math.log(10 / 40),
+                                    "Offers per activity": 0,
+                                    "Win rate": weight * math.log((2 / 4) / (4 / 16)),
+                                    "Revenue per win": 0})
+    assert bridge["activities"] == pytest.approx(-2000) and bridge["Win rate"] == pytest.approx(1000)
+    assert "usual level (the average of 2025-01 to 2025-02)" in gap.note
+    _adds_up(gap)
 
 
 def test_a_target_of_zero_is_all_above_target():

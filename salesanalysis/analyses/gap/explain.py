@@ -157,6 +157,32 @@ def _baseline_bounds(period, against):
     return before.label, before.first, before.last
 
 
+# periods averaged into the usual level a target is compared with: one period alone
+# (a month that was unusually good or bad) would scale the whole funnel by its accident
+USUAL_PERIODS = 3
+
+
+def _usual_bounds(workbook, spec, period):
+    """First and last day of the usual level before ``period``, and its words: the
+    ``USUAL_PERIODS`` periods before it, as many of them as the data covers (at least
+    the previous one, which :func:`_leaves` checks)."""
+    tables = {FACTS[MEASURES[c].fact].table for c in spec.columns()}
+    starts = [coverage(workbook, table)[0] for table in sorted(tables)]
+    data_start = max((s for s in starts if s is not None), default=None)
+    current = Period.parse(period)
+    window = [current.shift(-1)]
+    for n in range(2, USUAL_PERIODS + 1):
+        earlier = current.shift(-n)
+        if data_start is None or earlier.last < data_start.normalize():
+            break
+        window.append(earlier)
+    which = (window[0].label if len(window) == 1
+             else f"the average of {window[-1].label} to {window[0].label}")
+    return window[-1].first, window[0].last, (
+        f"Against the target, the baseline is the usual level ({which}) scaled to the "
+        "target: what the target needed at the usual ratios.")
+
+
 def _scope_reps(workbook, scope):
 
     reps = members(workbook)
@@ -200,7 +226,9 @@ def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
     period : str
         A period label: ``2025``, ``2025-Q2``, ``2025-06`` or ``2025-W23``.
     against : {"target", "previous", "last_year"}
-        The baseline. A target is spread over the segments as the previous period was.
+        The baseline. Against a target, the baseline is the usual level (the average of
+        the three periods before, as far as the data goes) scaled to the target: the
+        funnel the target needed at the usual ratios, spread over the segments as usual.
     dims : list of str, optional
         Dimensions to search for the segments that explain the gap (see
         ``kpi.DIMENSIONS``); ``source`` applies to deals only. By default segment,
@@ -232,9 +260,11 @@ def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
     if not dims:
         raise InvalidArgumentError("dims must name at least one dimension")
     _, first, last = period_bounds(period)
-    # against a target, the segments are expected to keep the previous period's pattern
-    base_label, b_first, b_last = _baseline_bounds(
-        period, "previous" if against == "target" else against)
+    if against == "target":  # the usual level, scaled to the target below
+        b_first, b_last, usual = _usual_bounds(workbook, spec, period)
+        base_label, note = period, " ".join(n for n in (note, usual) if n)
+    else:
+        base_label, b_first, b_last = _baseline_bounds(period, against)
     leaves = _leaves(workbook, spec, dims, reps, (first, last), (b_first, b_last))
     scale = 1.0
     if against == "target":
@@ -247,7 +277,6 @@ def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
             expected = actual if actual.sum() else pd.Series(1.0, index=leaves.index)
         scale = target / expected.sum() if expected.sum() else 0.0  # no segments at all
         leaves[f"{spec.value}_expected"] = expected * scale
-        base_label = period
     if spec.kind == "sum":
         found = localise(leaves, dims=dims, actual=spec.value, expected=f"{spec.value}_expected",
                          counts=spec.unit == "count", **SEARCH)
@@ -353,7 +382,7 @@ def _bridge(workbook, spec, dims, reps, now, before, scale, leaves):
             break
         except ValueError:  # the dimension does not apply to one of the drivers
             continue
-    # against a target, the baseline is the previous period at the target's level: every
+    # against a target, the baseline is the usual level at the target's level: every
     # count scaled alike, so its ratios (offers per activity, win rate ...) are kept
     names = [n for n in dict.fromkeys([*spec.tree.names(), spec.tree.equals]) if n]
     frames[0][names] = frames[0][names].astype(float) * scale
