@@ -20,11 +20,11 @@ import pandas as pd
 
 from ..errors import InvalidArgumentError, SalesAnalysisError
 from ..kpi.periods import Period
-from ..kpi.units import format_value, use_currency
+from ..kpi.units import use_currency
 from ..layout import safe_name
 from ..reports import explorer as ex
-from . import explorer_parts as parts, plots
-from .tiles import Tiles, status
+from . import explorer_parts as parts, explorer_widgets as widgets, plots
+from .tiles import Tiles
 
 __all__ = ["Explorer", "DEBOUNCE_SECONDS"]
 
@@ -331,9 +331,7 @@ class Explorer:
 
     def _draw(self) -> None:
         view, spec = self.view, self._menu.set_index("name").loc[self.selection.kpi]
-        self.formula.value = (f'<span class="sa-formula">{html.escape(spec["formula"])} '
-                              f'&middot; unit: {html.escape(plots.UNIT_LABELS.get(spec["unit"], spec["unit"]))}'
-                              "</span>")
+        self.formula.value = parts.formula(spec["formula"], spec["unit"])
         self.why_result.children = ()
         self.export_result.value = ""
         notes = "".join(f'<p class="sa-note">{html.escape(n)}</p>' for n in view.notes)
@@ -358,18 +356,9 @@ class Explorer:
     def _draw_breadcrumb(self) -> None:
         selection = self.selection
         steps = [("company", "Whole company")] + [
-            (lv, getattr(selection, lv)) for lv in ("department", "team", "rep")
-            if getattr(selection, lv)]
-        buttons = []
-        for i, (level, text) in enumerate(steps):
-            if level == "rep":
-                text = parts.rep_words(self._name(text), text)
-            button = w.Button(description=str(text), tooltip=f"back to this {level}",
-                              layout=w.Layout(width="auto"),
-                              disabled=i == len(steps) - 1)
-            button.on_click(lambda _, lv=level: self.up(lv))
-            buttons.append(button)
-        self.breadcrumb.children = tuple(buttons)
+            (lv, parts.rep_words(self._name(v), v) if lv == "rep" else v)
+            for lv in ("department", "team", "rep") if (v := getattr(selection, lv))]
+        self.breadcrumb.children = widgets.breadcrumb(steps, on_up=self.up)
 
     def table_frame(self) -> pd.DataFrame:
         """The table one level down, sorted as shown."""
@@ -383,38 +372,9 @@ class Explorer:
 
     def _draw_table(self) -> None:
         frame = self.table_frame()
-        if frame.empty:
-            self.table.children = ()
-            return
-        columns = parts.columns(self.view, frame)
-        header = []
-        for column, title in columns.items():
-            mark = ("" if self._sort[0] != column else " \u25b2" if self._sort[1] else " \u25bc")
-            button = w.Button(description=title + mark, tooltip=f"sort by {title}",
-                              layout=w.Layout(width="auto"))
-            button.on_click(lambda _, c=column: self.sort(c))
-            header.append(button)
-        cells = list(header)
-        unit = self.view.unit
-        units = parts.units(frame, unit)
-        for row in frame.to_dict("records"):
-            link = w.Button(description=str(row["name"]), tooltip=f"drill into {row['name']}",
-                            layout=w.Layout(width="auto"))
-            link.on_click(lambda _, m=row["member"]: self.drill(m))
-            cells.append(link)
-            state = status(row["actual"], row["reference"], direction=self.view.direction)
-            for column in list(columns)[1:]:
-                text = format_value(row[column], units[column], missing="unknown")
-                if column == "change" and not pd.isna(row[column]):
-                    text = parts.signed(row[column], unit)
-                cells.append(w.HTML(f'<span class="sa-cell {state if column == "vs_reference" else ""}">'
-                                    f"{html.escape(text)}</span>"))
-        grid = w.GridBox(cells, layout=w.Layout(
-            grid_template_columns=f"minmax(160px, 2fr) repeat({len(columns) - 1}, minmax(90px, 1fr))",
-            grid_gap="2px 12px", width="100%"))
-        title = w.HTML(f"<b>{self.view.label} per {self.view.child_level}, "
-                       f"{self.selection.last}</b> (select a name to look at it)")
-        self.table.children = (title, grid)
+        self.table.children = () if frame.empty else widgets.table(
+            self.view, frame, sort=self._sort, period=self.selection.last,
+            on_sort=self.sort, on_drill=self.drill)
 
     def _name(self, rep_id) -> str:
         found = self._people.loc[self._people["rep_id"] == rep_id, "name"]
@@ -424,16 +384,7 @@ class Explorer:
     def why(self):
         """Explain the gap of the last period against the comparison, under the table."""
         found = ex.why(self.workbook, self.selection)
-        if isinstance(found, str):
-            self.why_result.children = (w.HTML(f'<p class="sa-unavailable">{html.escape(found)}</p>'),)
-            return found
-        told = "".join(f"<li>{html.escape(t)}</li>" for t in found.sentences())
-        self.why_result.children = (
-            w.HTML(f"<p><b>{html.escape(found.headline())}</b></p>"
-                   + (f'<p class="sa-note">{html.escape(found.note)}</p>' if found.note else "")
-                   + f"<ul>{told}</ul>"),
-            w.Image(value=parts.png(lambda ax: plots.gap_bridge(found, ax=ax)), format="png"),
-            w.Image(value=parts.png(lambda ax: plots.gap_segments(found, ax=ax)), format="png"))
+        self.why_result.children = widgets.why(found)
         return found
 
     def export(self, kind: str = "csv") -> Path | None:
@@ -448,12 +399,7 @@ class Explorer:
         s = self.selection
         name = safe_name("-".join([s.kpi, s.scope_id or "company", *(v for _, v in s.filters),
                                    s.first, s.last]))
-        self.export_dir.mkdir(parents=True, exist_ok=True)
-        path = self.export_dir / f"{name}.{'xlsx' if kind == 'xlsx' else 'csv'}"
-        if kind == "xlsx":
-            frame.to_excel(path, index=False, sheet_name=s.kpi[:31])
-        else:
-            frame.to_csv(path, index=False)
+        path = parts.save(frame, self.export_dir / name, kind=kind, sheet=s.kpi)
         self.export_result.value = (f'<p>Saved <a href="{html.escape(path.as_posix())}" '
                                     f'download>{html.escape(str(path))}</a></p>')
         return path

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -19,7 +20,7 @@ from .display import table as readable
 from .tiles import Tile, Tiles, status
 
 __all__ = ["tiles", "trend", "columns", "units", "png", "signed", "offer", "rep_words",
-           "filter_words", "static_page"]
+           "filter_words", "static_page", "formula", "save"]
 
 
 def tiles(view) -> Tiles:
@@ -97,6 +98,24 @@ def static_page(view, table: pd.DataFrame, *, notes: str, tiles: str, chart: byt
     picture = base64.b64encode(chart).decode()
     return (chosen + notes + tiles + f'<img alt="{html.escape(view.label)} trend" '
             f'src="data:image/png;base64,{picture}">' + body)
+
+
+def formula(words: str, unit: str) -> str:
+    """How the KPI is computed and its unit, one line under its name."""
+    return (f'<span class="sa-formula">{html.escape(words)} &middot; unit: '
+            f'{html.escape(plots.UNIT_LABELS.get(unit, unit))}</span>')
+
+
+def save(frame: pd.DataFrame, stem: Path, *, kind: str, sheet: str) -> Path:
+    """``frame`` written to ``stem`` + ``.xlsx`` (one sheet) or ``.csv``; the path."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "xlsx":
+        path = stem.with_name(stem.name + ".xlsx")
+        frame.to_excel(path, index=False, sheet_name=sheet[:31])
+    else:
+        path = stem.with_name(stem.name + ".csv")
+        frame.to_csv(path, index=False)
+    return path
 
 
 def offer(dropdown, options) -> None:
