@@ -10,57 +10,20 @@ from __future__ import annotations
 import re
 
 import matplotlib.pyplot as plt
-import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
-from ..kpi.units import current_currency, format_value
+from ..kpi.units import format_value
+from .bridges import gap_bridge, gap_segments, waterfall
+from .theme import (ACTUAL, HIGHLIGHT, MUTED, NO_ROLE, ROLE_COLOURS, TARGET, UNIT_LABELS,
+                    axes, format_axis, set_theme, unit_label)
 
 __all__ = ["set_theme", "trend", "small_multiples", "against_target", "ranking",
            "weekly_prospecting", "waterfall", "completeness", "gap_bridge", "gap_segments",
            "span", "UNIT_LABELS", "ROLE_COLOURS"]
 
-ACTUAL, TARGET, MUTED, HIGHLIGHT, BAD = "#2f6690", "#d1495b", "#9db4c0", "#edae49", "#d1495b"
-GOOD = "#2e7d32"  # a step of a bridge that adds
-# a rep's role has one colour on every page; a rep without a role is grey
-ROLE_COLOURS = {"field": ACTUAL, "inside": HIGHLIGHT}
-NO_ROLE = "#5c6b73"
-UNIT_LABELS = {
-    "currency": "amount", "count": "count", "ratio": "%", "days": "days",
-    "seconds": "seconds", "per 100": "per 100", "currency/day": "amount per day",
-}
-
 _DOC_AX = """ax : matplotlib Axes, optional
         Where to draw; a new figure when None."""
-
-
-def set_theme() -> None:
-    """The report theme: white grid, readable sizes, one palette."""
-    sns.set_theme(style="whitegrid", context="notebook",
-                  palette=[ACTUAL, HIGHLIGHT, "#00798c", MUTED, "#30638e", TARGET],
-                  rc={"figure.figsize": (8, 3.6), "axes.titleweight": "bold",
-                      "axes.titlesize": 12, "figure.dpi": 96})
-
-
-def _axes(ax, size=None):
-    if ax is None:
-        _, ax = plt.subplots(figsize=size) if size else plt.subplots()
-    return ax
-
-
-def _format_axis(axis, unit: str) -> None:
-    if unit == "ratio":
-        axis.set_major_formatter(mticker.PercentFormatter(1.0, decimals=0))
-    else:
-        axis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-
-
-def _unit_label(unit: str, label: str | None = None) -> str:
-    text = UNIT_LABELS.get(unit, unit)
-    if unit == "currency" and current_currency():
-        text = f"amount in {current_currency()}"
-    return f"{label} ({text})" if label else text
 
 
 def trend(data: pd.DataFrame, *, x: str = "period", y: str, hue: str | None = None,
@@ -86,7 +49,7 @@ def trend(data: pd.DataFrame, *, x: str = "period", y: str, hue: str | None = No
         A sentence saying what the figure shows and when (see :func:`span`).
     {ax}
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     frame = data.reset_index(drop=True)
     order = list(dict.fromkeys(frame[x].astype(str)))
     positions = frame[x].astype(str).map({p: i for i, p in enumerate(order)})
@@ -107,8 +70,8 @@ def trend(data: pd.DataFrame, *, x: str = "period", y: str, hue: str | None = No
     if dashed and hue:
         ax.plot([], [], linestyle="--", color=MUTED, label="target (dashed)")
     _period_ticks(ax, order)
-    ax.set_ylabel(ylabel or _unit_label(unit))
-    _format_axis(ax.yaxis, unit)
+    ax.set_ylabel(ylabel or unit_label(unit))
+    format_axis(ax.yaxis, unit)
     ax.set_title(title)
     if hue or dashed:
         entries = len(ax.get_legend_handles_labels()[0])
@@ -158,7 +121,7 @@ def small_multiples(data: pd.DataFrame, *, x: str = "period", y: str, by: str,
             ax.plot(at, group[target], color=TARGET, linestyle="--", linewidth=1)
         name_text = group[label].iloc[0] if label else name
         ax.set_title(str(name_text), fontsize="small", fontweight="normal", loc="left")
-        _format_axis(ax.yaxis, unit)
+        format_axis(ax.yaxis, unit)
         ax.tick_params(labelsize="x-small")
     for ax in axes.flat[len(shown):]:
         ax.set_axis_off()
@@ -179,7 +142,7 @@ def small_multiples(data: pd.DataFrame, *, x: str = "period", y: str, by: str,
                fontsize="small")
     note = f" (the first {len(shown)} of {len(groups)}; the ranking shows all)" if hidden else ""
     fig.suptitle(title + note, fontweight="bold", fontsize=12)
-    fig.supylabel(_unit_label(unit), fontsize="small")
+    fig.supylabel(unit_label(unit), fontsize="small")
     return axes.flatten()[:len(shown)]
 
 
@@ -220,7 +183,7 @@ def against_target(data: pd.DataFrame, *, label: str = "label", actual: str = "a
     written where a row has no value (say, "target reached").
     """
     frame = data.reset_index(drop=True)
-    ax = _axes(ax, size=(8, max(2.5, 0.3 * len(frame) + 1)))
+    ax = axes(ax, size=(8, max(2.5, 0.3 * len(frame) + 1)))
     goal = frame[target] if isinstance(target, str) else pd.Series(float(target), frame.index)
     met = (frame[actual] >= goal) | goal.isna()
     values = frame[actual].astype(float)
@@ -252,8 +215,8 @@ def against_target(data: pd.DataFrame, *, label: str = "label", actual: str = "a
         has = pd.Series(True, frame.index)
         ax.axvline(float(target), color=TARGET, linestyle="--", label="target")
     ax.invert_yaxis()
-    ax.set_xlabel(xlabel or _unit_label(unit))
-    _format_axis(ax.xaxis, unit)
+    ax.set_xlabel(xlabel or unit_label(unit))
+    format_axis(ax.xaxis, unit)
     ax.set_ylabel("")
     ax.set_title(title)
     if has.any():
@@ -277,7 +240,7 @@ def ranking(data: pd.DataFrame, *, value: str, label: str, highlight=None,
     """Groups ranked by ``value``, the ``highlight`` one (a label or list) in colour;
     ``role``: a column of roles colouring the bars (:data:`ROLE_COLOURS`)."""
     frame = data.sort_values(value, ascending=ascending, kind="stable").reset_index(drop=True)
-    ax = _axes(ax, size=(8, max(2.5, 0.28 * len(frame) + 1)))
+    ax = axes(ax, size=(8, max(2.5, 0.28 * len(frame) + 1)))
     marked = frame[label].isin([highlight] if isinstance(highlight, str) else highlight or [])
     colours = (frame[role].map(ROLE_COLOURS).fillna(NO_ROLE) if role
                else pd.Series(ACTUAL, frame.index))
@@ -290,8 +253,8 @@ def ranking(data: pd.DataFrame, *, value: str, label: str, highlight=None,
         handles.append(ax.axvline(median, color=MUTED, linestyle=":", label="median"))
     if handles:
         ax.legend(handles=handles, frameon=False, fontsize="small", loc="best")
-    ax.set_xlabel(_unit_label(unit))
-    _format_axis(ax.xaxis, unit)
+    ax.set_xlabel(unit_label(unit))
+    format_axis(ax.xaxis, unit)
     ax.set_ylabel("")
     ax.set_title(title)
     return ax
@@ -303,7 +266,7 @@ def weekly_prospecting(data: pd.DataFrame, *, x: str = "period", y: str = "new_p
 
     A sawtooth shows as runs of high weeks followed by runs of empty ones.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     frame = data.reset_index(drop=True)
     ax.bar(frame[x].astype(str), frame[y], color=ACTUAL, label="new prospects")
     ax.axhline(frame[y].mean(), color=HIGHLIGHT, label="own weekly mean")
@@ -319,121 +282,19 @@ def weekly_prospecting(data: pd.DataFrame, *, x: str = "period", y: str = "new_p
     return ax
 
 
-def waterfall(steps: pd.DataFrame, *, label: str = "step", value: str = "value",
-              totals=(), unit: str = "currency", title: str, ax=None):
-    """A bridge: each step adds ``value`` to a running total; steps named in ``totals``
-    are drawn as full bars from zero (the start and end levels). A step down is red and
-    goes down from the running total, a step up green; every bar carries its value and
-    a dotted line joins it to the next, so a level of 0 still shows as a bar."""
-    ax = _axes(ax)
-    frame = steps.reset_index(drop=True)
-    running, bottoms, heights, colours, ends = 0.0, [], [], [], []
-    for row in frame.itertuples(index=False):
-        amount = float(getattr(row, value))
-        if getattr(row, label) in totals:
-            bottoms.append(min(0.0, amount))
-            heights.append(abs(amount))
-            colours.append(ACTUAL)
-            running = amount
-        else:
-            bottoms.append(running if amount >= 0 else running + amount)
-            heights.append(abs(amount))
-            colours.append(GOOD if amount >= 0 else BAD)
-            running += amount
-        ends.append(running)
-    names = frame[label].astype(str)
-    bars = ax.bar(names, heights, bottom=bottoms, color=colours)
-    for i, (bar, row) in enumerate(zip(bars, frame.itertuples(index=False))):
-        amount = float(getattr(row, value))
-        total = getattr(row, label) in totals
-        text = format_value(amount, unit, short=True) if total else \
-            ("+" if amount > 0 else "") + format_value(amount, unit, short=True)
-        top = bar.get_y() + bar.get_height()
-        down = not total and amount < 0
-        ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_y() if down else top),
-                    xytext=(0, -3 if down else 3), textcoords="offset points",
-                    ha="center", va="top" if down else "bottom", fontsize="small")
-        if total and amount == 0:
-            ax.hlines(0, bar.get_x(), bar.get_x() + bar.get_width(), color=ACTUAL, linewidth=3)
-        if i + 1 < len(bars):
-            ax.hlines(ends[i], bar.get_x() + bar.get_width(), bars[i + 1].get_x(),
-                      color=MUTED, linestyle=":", linewidth=1)
-    ax.axhline(0, color=MUTED, linewidth=0.8)
-    # room above and below the bars for their values, clear of the title
-    low, high = min(min(bottoms), 0.0), max(max(b + h for b, h in zip(bottoms, heights)), 0.0)
-    room = 0.12 * ((high - low) or 1.0)
-    ax.set_ylim(low - (room if (frame[value] < 0).any() else 0), high + room)
-    ax.set_xticks(range(len(frame)), names, rotation=30, ha="right")
-    ax.set_ylabel(_unit_label(unit))
-    _format_axis(ax.yaxis, unit)
-    ax.set_title(title)
-    return ax
-
-
 def completeness(data: pd.DataFrame, *, table: str = "table", column: str = "column",
                  value: str = "filled", title: str, ax=None):
     """Share of rows with a value, per column of each table (1 = always filled)."""
     frame = data.reset_index(drop=True)
     names = frame[table].astype(str) + "." + frame[column].astype(str)
-    ax = _axes(ax, size=(8, max(2.5, 0.22 * len(frame) + 1)))
+    ax = axes(ax, size=(8, max(2.5, 0.22 * len(frame) + 1)))
     ax.barh(names, frame[value], color=np.where(frame[value] < 1, HIGHLIGHT, ACTUAL))
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("rows with a value (%)")
-    _format_axis(ax.xaxis, "ratio")
+    format_axis(ax.xaxis, "ratio")
     ax.set_title(title)
     return ax
 
 
 trend.__doc__ = trend.__doc__.format(ax=_DOC_AX)
-
-
-def gap_bridge(explanation, *, ax=None):
-    """The bridge of a :class:`~salesanalysis.gap.GapExplanation`: the baseline, one step
-    per driver, the actual value; the title says what is compared with what."""
-    if explanation.against == "target":
-        first = f"{explanation.period} target"
-        compared = f"actual against target, {explanation.period}"
-    else:
-        which = explanation.against.replace("_", " ")
-        first = f"{explanation.baseline_period} ({which})"
-        compared = f"{explanation.period} against {explanation.baseline_period} ({which})"
-    last = f"{explanation.period} actual"
-    steps = pd.DataFrame({
-        "step": [first, *explanation.bridge["driver"], last],
-        "value": [explanation.baseline, *explanation.bridge["effect"], explanation.actual]})
-    return waterfall(steps, totals=(first, last), unit=explanation.unit, ax=ax,
-                     title=f"{explanation.label} of {explanation.scope}: {compared}, by driver")
-
-
-def gap_segments(explanation, *, ax=None):
-    """The segments that explain a gap, each with its part of the gap; red where it adds
-    to the gap, blue where it offsets it. When none passed the test for chance, the
-    largest parts of the gap in grey, hatched, marked not significant."""
-    frame = explanation.segments
-    significant = not frame.empty
-    if significant:
-        names = frame["cause"].str.replace("=", ": ").str.replace(" & ", ", ")
-        values = frame["contribution"]
-    else:
-        parts = explanation.largest_parts()
-        names, values = pd.Series(parts.index.astype(str)), parts.reset_index(drop=True)
-    ax = _axes(ax, size=(8, max(2.0, 0.4 * len(values) + 1)))
-    if values.empty:
-        ax.text(0.5, 0.5, "No segment passed the test for chance", ha="center", va="center",
-                transform=ax.transAxes)
-        ax.set_axis_off()
-        return ax
-    same = np.sign(values.to_numpy()) == np.sign(explanation.gap)
-    ax.barh(names.to_numpy(), values.to_numpy(), color=np.where(same, BAD, ACTUAL)
-            if significant else MUTED, hatch=None if significant else "//")
-    ax.axvline(0, color=MUTED, linewidth=1)
-    ax.axvline(explanation.gap, color=MUTED, linestyle=":", label="whole gap")
-    ax.legend(frameon=False, fontsize="small", loc="best")
-    ax.invert_yaxis()
-    ax.set_xlabel(_unit_label(explanation.unit, "part of the gap"))
-    _format_axis(ax.xaxis, explanation.unit)
-    label = explanation.label.lower()
-    ax.set_title(f"Where the {label} gap comes from" if significant else
-                 f"The largest parts of the {label} gap (none passed the test for chance)")
-    return ax
