@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from salesanalysis.analyses.gap import drivers
-from salesanalysis.analyses.gap.drivers import (PROSPECTING, REVENUE, Tree, decompose,
-                                                driver_matrix, mix_rate, price_volume_mix)
+from salesanalysis.analyses.gap.drivers import PROSPECTING, REVENUE, Tree, decompose
+from salesanalysis.analyses.gap.segments import driver_matrix, mix_rate, price_volume_mix
 
 
 def product(n):

@@ -18,17 +18,15 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from ... import kpi
-from ...kpi.units import format_value
-from ...store.roster import members
-from ...errors import InvalidArgumentError, MissingDataError, NoTargetError
-from ...kpi.engine import coverage
-from ...kpi.facts import FACTS, MEASURES
+from ...errors import InvalidArgumentError, MissingDataError
+from ...kpi.periods import period_bounds
 from ...kpi.registry import missing
-from ...kpi.periods import Period, period_bounds
+from ...kpi.units import format_value
 from .drivers import (PROSPECTING, REVENUE, REVENUE_FROM_OFFERS, REVENUE_FROM_WINS, Tree,
-                      balance, consistent, decompose_at_zeros, driver_matrix, mix_rate)
+                      consistent, decompose_at_zeros)
 from .localise import localise
-from ...store.frames import mergeable, to_pandas
+from .segments import balance, driver_matrix, mix_rate
+from .sides import baseline_bounds, leaves_of, scope_reps, summed, target_sum, usual_bounds
 
 __all__ = ["explain_gap", "GapExplanation", "METRICS", "COMPARISONS"]
 
@@ -150,62 +148,6 @@ def _signed(value, unit):
     return ("+" if value > 0 else "-" if value < 0 else "") + text
 
 
-def _baseline_bounds(period, against):
-    """Label, first and last day of the period ``against`` names (``previous`` or
-    ``last_year``)."""
-    before = Period.parse(period).baseline(against)
-    return before.label, before.first, before.last
-
-
-# periods averaged into the usual level a target is compared with: one period alone
-# (a month that was unusually good or bad) would scale the whole funnel by its accident
-USUAL_PERIODS = 3
-
-
-def _usual_bounds(workbook, spec, period):
-    """First and last day of the usual level before ``period``, and its words: the
-    ``USUAL_PERIODS`` periods before it, as many of them as the data covers (at least
-    the previous one, which :func:`_leaves` checks)."""
-    tables = {FACTS[MEASURES[c].fact].table for c in spec.columns()}
-    starts = [coverage(workbook, table)[0] for table in sorted(tables)]
-    data_start = max((s for s in starts if s is not None), default=None)
-    current = Period.parse(period)
-    window = [current.shift(-1)]
-    for n in range(2, USUAL_PERIODS + 1):
-        earlier = current.shift(-n)
-        if data_start is None or earlier.last < data_start.normalize():
-            break
-        window.append(earlier)
-    which = (window[0].label if len(window) == 1
-             else f"the average of {window[-1].label} to {window[0].label}")
-    return window[-1].first, window[0].last, (
-        f"Against the target, the baseline is the usual level ({which}) scaled to the "
-        "target: what the target needed at the usual ratios.")
-
-
-def _scope_reps(workbook, scope):
-
-    reps = members(workbook)
-    if scope in (None, "", "all"):
-        return "the company", list(reps["rep_id"])
-    if scope in set(reps["rep_id"]):
-        name = reps.loc[reps["rep_id"] == scope, "name"].iloc[0]
-        return f"{name} ({scope})", [scope]
-    if scope in set(reps["team"]):
-        return f"team {scope}", list(reps.loc[reps["team"] == scope, "rep_id"])
-    raise InvalidArgumentError(f"scope must be a rep id, a team or 'all'; no rep or team {scope!r} "
-                     f"(teams: {', '.join(sorted(reps['team'].dropna().unique()))})")
-
-
-def _frame(workbook, columns, dims, first, last, reps, computed_by=None):
-    """``columns`` summed per combination of ``dims`` over the reps in scope."""
-    by = list(dict.fromkeys(["rep", *dims]))
-    frame = kpi.compute(workbook, [computed_by] if computed_by else columns, by=by,
-                        start=first, end=last, reps=reps)
-    frame = frame[frame["rep"].isin(reps)]
-    return mergeable(frame.groupby(list(dims), as_index=False, dropna=False)[columns].sum())
-
-
 # what a default dimension needs loaded to split a gap by
 _DIM_NEEDS = {"segment": {"customers": ("segment",)}, "territory": {"customers": ("territory",)},
               "source": {"opportunities": ("source",)}}
@@ -247,7 +189,7 @@ def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
     if lacks:  # before anything else: the metric itself, then what to split it by
         raise MissingDataError(f"{metric} cannot be computed: missing {'; '.join(lacks)}")
     spec, note = _tree_the_data_allows(workbook, METRICS[metric])
-    subject, reps = _scope_reps(workbook, scope)
+    subject, reps = scope_reps(workbook, scope)
     if dims is None:
         dims = (["rep"] if len(reps) > 1 else []) + [
             d for d in spec.dims if not missing(workbook, _DIM_NEEDS[d])]
@@ -261,17 +203,17 @@ def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
         raise InvalidArgumentError("dims must name at least one dimension")
     _, first, last = period_bounds(period)
     if against == "target":  # the usual level, scaled to the target below
-        b_first, b_last, usual = _usual_bounds(workbook, spec, period)
+        b_first, b_last, usual = usual_bounds(workbook, spec, period)
         base_label, note = period, " ".join(n for n in (note, usual) if n)
     else:
-        base_label, b_first, b_last = _baseline_bounds(period, against)
-    leaves = _leaves(workbook, spec, dims, reps, (first, last), (b_first, b_last))
+        base_label, b_first, b_last = baseline_bounds(period, against)
+    leaves = leaves_of(workbook, spec, dims, reps, (first, last), (b_first, b_last))
     scale = 1.0
     if against == "target":
         if spec.kind != "sum":
             raise InvalidArgumentError(f"{metric} is a ratio without targets; compare it with "
                              "'previous' or 'last_year'")
-        target = _target(workbook, metric, period, reps)
+        target = target_sum(workbook, metric, period, reps)
         expected, actual = leaves[f"{spec.value}_expected"], leaves[spec.value]
         if expected.sum() == 0:  # nothing to follow: the target as the actual is spread
             expected = actual if actual.sum() else pd.Series(1.0, index=leaves.index)
@@ -318,23 +260,6 @@ def _tree_the_data_allows(workbook, spec: _Metric) -> tuple[_Metric, str]:
             "for the fuller tree.")
 
 
-def _leaves(workbook, spec, dims, reps, now, before):
-    """The metric's columns per combination of ``dims``, now and (``_expected``) before;
-    a period the data does not cover is an error, not a gap between zeros."""
-    tables = {FACTS[MEASURES[c].fact].table for c in spec.columns()}
-    for first, last in (now, before):
-        for table in sorted(tables):
-            start, end = coverage(workbook, table)
-            if start is None or last < start.normalize() or first > end:
-                raise MissingDataError(
-                    f"{spec.label.lower()} from {first.date()} to {last.date()} is unknown: "
-                    f"the {table} loaded do not cover it (see salesanalysis info)")
-    frames = [_frame(workbook, spec.columns(), dims, first, last, reps, spec.computed_by)
-              for first, last in (now, before)]
-    leaves = frames[0].merge(frames[1], on=dims, how="outer", suffixes=("", "_expected"))
-    return leaves.fillna({c: 0 for c in leaves.columns if c not in dims})
-
-
 def _ranked(causes, spec, gap):
     """The causes with their sentence: what explains the gap first (largest part in its
     direction), then what offsets it."""
@@ -346,16 +271,6 @@ def _ranked(causes, spec, gap):
 
 def _divide(a, b):
     return float(a) / float(b) if b else float("nan")
-
-
-def _target(workbook, metric, period, reps):
-    targets = kpi.targets(workbook, metric=metric, by="rep", labels=[period])
-    targets = targets[targets["rep"].isin(reps)]
-    if targets["target"].isna().all() or targets.empty:
-        have = sorted(to_pandas(workbook.table("targets").metric).unique())
-        raise NoTargetError(f"no target for {metric} in {period}; targets exist for "
-                         f"{', '.join(have) or 'nothing'}")
-    return float(targets["target"].sum())
 
 
 def _bridge(workbook, spec, dims, reps, now, before, scale, leaves):
@@ -414,7 +329,7 @@ def _suited_tree(spec, totals) -> tuple[Tree, str]:
 def _tree_frame(workbook, spec, dim, first, last, reps):
     used = set(spec.tree.names()) | {spec.tree.equals}
     bases = {k: v for k, v in spec.bases.items() if k in used}
-    frame = _frame(workbook, list(bases.values()), [dim], first, last, reps)
+    frame = summed(workbook, list(bases.values()), [dim], first, last, reps)
     return frame.rename(columns={v: k for k, v in bases.items()})
 
 
