@@ -254,7 +254,12 @@ def _parser() -> argparse.ArgumentParser:
                                      description="Sales-team performance workbook.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_import, _add_data_commands, _add_run, _add_actions):
+        add(sub)
+    return parser
 
+
+def _add_import(sub) -> None:
     p = sub.add_parser("import", help="import a source into a workbook")
     p.add_argument("source", help="folder of CSV/Parquet files, CSV/Parquet/Excel file, "
                                   "DuckDB file or SQLAlchemy URL")
@@ -279,6 +284,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_import)
 
+
+def _add_data_commands(sub) -> None:
     p = sub.add_parser("map", help="recognise an export or propose a mapping for it")
     p.add_argument("files", nargs="+", help="the export's files or folders")
     p.add_argument("--crm", help="read it as this shipped mapping (salesforce, hubspot_export ...)")
@@ -313,6 +320,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--workbook", required=True)
     p.set_defaults(run=_info)
 
+
+def _add_run(sub) -> None:
     p = sub.add_parser("params", help="the parameters a report notebook accepts")
     p.add_argument("notebook", help="a notebook file or a report name (rep_review ...)")
     p.set_defaults(run=_params)
@@ -335,6 +344,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_run)
 
+
+def _add_actions(sub) -> None:
     p = sub.add_parser("actions", help="the action log: agree, add, list, mark, export, import")
     verbs = p.add_subparsers(dest="action", required=True)
     v = verbs.add_parser("agree", help="record the actions a review's findings propose")
@@ -366,7 +377,6 @@ def _parser() -> argparse.ArgumentParser:
     for v in verbs.choices.values():
         v.add_argument("--workbook", required=True)
     p.set_defaults(run=_actions)
-    return parser
 
 
 def _os_message(exc: OSError) -> str:

@@ -57,24 +57,8 @@ def run_import(raw: duckdb.DuckDBPyConnection, source, *, path: str, mapping=Non
         order = {t: i for i, t in enumerate(TABLE_ORDER)}
         entries = sorted(found, key=lambda e: order[found[e].table])
         steps = tqdm(total=2 * len(entries), desc="import", unit="step", disable=not progress)
-        prepared, unreadable = [], []
-        for entry in entries:  # outside the transaction: only temporary tables change
-            steps.set_postfix_str(f"reading {found[entry].label}")
-            try:
-                item = prepare_table(raw, found[entry], SCHEMAS[found[entry].table],
-                                     mapping.for_table(entry), options, import_id,
-                                     keep_deleted=keep_deleted)
-                prepared.append(item)
-                if item.extra is not None:  # the deals' stage dates, as history rows
-                    prepared.append(prepare_table(
-                        raw, item.extra, SCHEMAS[item.extra.table],
-                        TableMapping(item.extra.table, item.extra.label), options,
-                        import_id))
-            except SourceError as exc:  # read the others too: say every file at once
-                unreadable.append(str(exc))
-            steps.update()
-        if unreadable:
-            raise SourceError("\n".join(unreadable))
+        _read_all(raw, found, entries, mapping, options, import_id, keep_deleted, steps,
+                  into=prepared)
         prepared.sort(key=lambda p: order[p.schema.name])
         tables = {src.table for src in found.values()}
         # until a reps table is imported, deals and activities bring their reps
@@ -82,11 +66,7 @@ def run_import(raw: duckdb.DuckDBPyConnection, source, *, path: str, mapping=Non
             "SELECT count(*) FROM _import_files WHERE table_name = 'reps'")
         raw.begin()
         try:
-            results = []
-            for item in prepared:
-                steps.set_postfix_str(f"storing {item.schema.name}")
-                results.append(store_table(raw, item, import_id, add_reps=add_reps))
-                steps.update()
+            results = _store_all(raw, prepared, import_id, add_reps, steps)
             derived = sum(r.derived_stages for r in results)
             if derived:
                 notes = [*notes, f"stages: {derived} derived from the deals' stage values, "
@@ -123,6 +103,39 @@ def run_import(raw: duckdb.DuckDBPyConnection, source, *, path: str, mapping=Non
     return ImportReport(import_id, results, problems.drop(columns="import_id"), ignored, notes)
 
 
+def _read_all(raw, found, entries, mapping, options, import_id, keep_deleted, steps, *,
+              into: list) -> None:
+    """Read, map and check every source table into temporary tables, appended to
+    ``into`` as they are made (so a failure still drops them); every unreadable file is
+    said at once. Outside the transaction: only temporary tables change."""
+    unreadable = []
+    for entry in entries:
+        steps.set_postfix_str(f"reading {found[entry].label}")
+        try:
+            item = prepare_table(raw, found[entry], SCHEMAS[found[entry].table],
+                                 mapping.for_table(entry), options, import_id,
+                                 keep_deleted=keep_deleted)
+            into.append(item)
+            if item.extra is not None:  # the deals' stage dates, as history rows
+                into.append(prepare_table(
+                    raw, item.extra, SCHEMAS[item.extra.table],
+                    TableMapping(item.extra.table, item.extra.label), options, import_id))
+        except SourceError as exc:
+            unreadable.append(str(exc))
+        steps.update()
+    if unreadable:
+        raise SourceError("\n".join(unreadable))
+
+
+def _store_all(raw, prepared, import_id, add_reps, steps) -> list:
+    results = []
+    for item in prepared:
+        steps.set_postfix_str(f"storing {item.schema.name}")
+        results.append(store_table(raw, item, import_id, add_reps=add_reps))
+        steps.update()
+    return results
+
+
 def _snapshot(raw, import_id: int, at: dt.datetime) -> None:
     """Record the imported opportunities as they stand today, for later slippage."""
     raw.execute(
@@ -134,6 +147,7 @@ def _snapshot(raw, import_id: int, at: dt.datetime) -> None:
         "expected_close, kind, _import_id) SELECT opportunity_id, ?, stage, amount, "
         "expected_close, 'snapshot', ? FROM opportunities WHERE _import_id = ?",
         [at, import_id, import_id])
+
 
 def _log(raw, import_id, started, as_of, results, also=()) -> None:
     changed = {r.table for r in results} | set(also)
