@@ -12,7 +12,7 @@ from .engine import (aggregate, arguments, complete, compute, dated, divide, ens
                      frame_keys, with_dims)
 from ..checks import check_choice, check_grain
 from .periods import (AGAINST, baseline_start, period_bounds, period_label, period_labels,
-                      shift_period, truncate)
+                      period_starts, shift_period, truncate)
 from .pipeline import as_of_date, data_date, state_at
 from .registry import KPI, get, missing, register
 from ..store.frames import to_pandas
@@ -52,9 +52,10 @@ _FINER = {"year": ("quarter", "month", "week"), "quarter": ("month", "week"),
 
 
 def targets(workbook, *, metric: str, by="rep", labels) -> pd.DataFrame:
-    """Target of ``metric`` per group for each period label. A period without a target
-    of its own takes the sum of the finest-but-one level it is fully covered by
-    (a quarter: its months, else its weeks). Missing (NaN) where none is set."""
+    """Target of ``metric`` per group for each period label. A group without a target
+    for a period of its own takes the sum of its targets of the finest-but-one level
+    that covers the whole period (a quarter: all three of its months, else every week
+    starting in it). Missing (NaN) where none is set or the finer ones leave a gap."""
     dims, _, _ = arguments(by, None, None, None, where="targets")
     if len(dims) != 1 or dims[0] not in _TARGET_LEVELS:
         raise InvalidArgumentError(f"targets are set per one of {', '.join(_TARGET_LEVELS)}; got by={by!r}")
@@ -62,23 +63,23 @@ def targets(workbook, *, metric: str, by="rep", labels) -> pd.DataFrame:
     t = workbook.table("targets")
     t = to_pandas(t.filter((t.metric == metric) & (t.scope_level == level)).select(
         "period", "scope_id", "value"))
-    bounds = {p: period_bounds(p) for p in t["period"].unique()}
+    t["grain"] = t["period"].map({p: period_bounds(p)[0] for p in t["period"].unique()})
     rows = []
     for label in labels:
-        kind, first, last = period_bounds(label)
-        exact = t[t["period"] == label]
-        if exact.empty:
-            for finer in _FINER[kind]:
-                inside = [p for p, (k, f, l_) in bounds.items()
-                          if k == finer and f >= first and l_ <= last]
-                exact = t[t["period"].isin(inside)]
-                if not exact.empty:
-                    break
-        part = exact.groupby("scope_id", as_index=False)["value"].sum()
-        rows.append(part.assign(period=label))
+        grain, first, last = period_bounds(label)
+        found = t[t["period"] == label].groupby("scope_id")["value"].sum()
+        for finer in _FINER[grain]:
+            needed = {period_label(s, finer) for s in period_starts(first, last, finer)
+                      if first <= s <= last}
+            part = t[(t["grain"] == finer) & t["period"].isin(needed)
+                     & ~t["scope_id"].isin(found.index)]
+            whole = part.groupby("scope_id")["period"].nunique() == len(needed)
+            part = part[part["scope_id"].isin(whole[whole].index)]
+            found = pd.concat([found, part.groupby("scope_id")["value"].sum()])
+        rows.append(found.rename("target").rename_axis(level).reset_index().assign(period=label))
     out = (pd.concat(rows, ignore_index=True) if rows
-           else pd.DataFrame(columns=["scope_id", "value", "period"]))
-    return out.rename(columns={"scope_id": level, "value": "target"})[[level, "period", "target"]]
+           else pd.DataFrame(columns=[level, "target", "period"]))
+    return out[[level, "period", "target"]]
 
 
 def _elapsed_share(period_start, period, as_of) -> float:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..checks import message
+from ..errors import UnknownNameError
 from ..kpi.registry import REGISTRY, missing
 from ..ingest.report import problems_by_reason
 from ..schema import SCHEMAS, TABLE_ORDER
@@ -34,6 +36,10 @@ def rejects_by_reason(workbook) -> pd.DataFrame:
 def completeness(workbook, *, tables=None) -> pd.DataFrame:
     """Share of rows with a value in each column of each loaded table (``filled``),
     required columns marked; empty tables are left out."""
+    unknown = [t for t in tables or () if t not in TABLE_ORDER]
+    if unknown:
+        raise UnknownNameError(message("tables", "completeness", "canonical tables among "
+                                       + ", ".join(TABLE_ORDER), unknown))
     counts = workbook.column_counts()
     rows = []
     for table in tables or TABLE_ORDER:
@@ -60,9 +66,10 @@ def kpi_availability(workbook) -> pd.DataFrame:
             .reset_index(drop=True))
 
 
-def headline_numbers(*, rejects: pd.DataFrame, available: pd.DataFrame) -> dict:
-    """The numbers a batch index shows: rejected rows, KPIs the data allows and not."""
-    return {"rejected": int(rejects["problems"].sum()) if len(rejects) else 0,
+def headline_numbers(*, imports: pd.DataFrame, available: pd.DataFrame) -> dict:
+    """The numbers a batch index shows: the rows the latest import rejected (a row with
+    two problems is one row), KPIs the data allows and not."""
+    return {"rejected": int(imports["rejected"].iloc[-1]) if len(imports) else 0,
             "kpis_available": int(available["available"].sum()),
             "kpis_missing": int((~available["available"]).sum())}
 

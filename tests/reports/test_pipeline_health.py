@@ -125,10 +125,6 @@ def test_coverage_of_one_team_keeps_its_reps_only(book):
     assert north["open_due"].tolist() == [2800, 400]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "kpi.targets falls back to the sum of the months per period label, not per rep: "
-    "since R1 and R2 have 2025-Q1 targets, R3's months (3 x 500) are never summed and "
-    "R3's quarter target is NaN"))
 def test_a_rep_with_monthly_targets_has_their_sum_as_quarter_target(book):
     r3 = health.coverage(book, period="2025-02").set_index("rep").loc["R3"]
     # 500 + 500 + 500; nothing won yet; O8 1,200 due in Q1
@@ -186,9 +182,6 @@ def test_a_quarter_target_is_the_sum_of_its_months():
     wb.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "kpi.targets sums whatever months of the quarter a rep has: R2's 2025-Q1 target is "
-    "February's 900 alone, though the quarter is not covered by R2's months"))
 def test_a_quarter_only_partly_covered_by_monthly_targets_has_no_target():
     wb = _monthly_targets_book()
     out = health.pipeline_against_target(wb, period="2025-02").set_index("rep")
