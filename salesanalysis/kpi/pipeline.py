@@ -9,6 +9,7 @@ import pandas as pd
 
 from .engine import (aggregate, arguments, complete, compute, dated, divide, ensure_loaded,
                      frame_keys, with_dims)
+from .engine import coverage as engine_coverage
 from ..checks import check_date
 from .periods import period_starts, shift_period
 from ..store.workbook import data_date
@@ -130,10 +131,22 @@ def open_pipeline(workbook, *, by="rep", period=None, start=None, end=None, as_o
                        pd.Timestamp(dates[-1]), counts + sums, set(counts))
     none_priced = (out["open_deals"] > 0) & (out["unpriced_deals"] == out["open_deals"])
     out[sums] = out[sums].astype(float).mask(none_priced, axis=0)
+    at = (pd.Series(dates[0], index=out.index) if period is None else out["period_start"].map(
+        {period_starts(d, d, period)[0]: d for d in dates}))
+    unknown = at.map(lambda d: before_the_deals(workbook, d))
+    if unknown.any():  # no deal was open yet is unknown, not an empty pipeline
+        out[counts + sums] = out[counts + sums].astype(float).mask(unknown, axis=0)
     if no_probabilities:
         out["weighted_pipeline"] = float("nan")
     keys = [c for c in out.columns if c not in counts + sums]
     return out[keys + ["open_deals", "open_pipeline", "unpriced_deals", "weighted_pipeline"]]
+
+
+def before_the_deals(workbook, at) -> bool:
+    """Whether ``at`` is before the first deal the data records: the pipeline then
+    is unknown."""
+    first = engine_coverage(workbook, _OPP)[0]
+    return first is None or pd.Timestamp(at) < first.normalize()
 
 
 def deal_groups(workbook, dims) -> pd.DataFrame:

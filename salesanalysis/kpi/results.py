@@ -13,7 +13,7 @@ from .engine import (aggregate, arguments, complete, compute, dated, divide, ens
 from ..checks import check_choice, check_grain
 from .periods import (AGAINST, baseline_start, period_bounds, period_label, period_labels,
                       period_starts, shift_period, truncate)
-from .pipeline import as_of_date, data_date, state_at
+from .pipeline import as_of_date, before_the_deals, data_date, state_at
 from .registry import KPI, get, missing, register
 from ..store.frames import to_pandas
 from ..errors import InvalidArgumentError
@@ -143,6 +143,8 @@ def coverage(workbook, *, by="rep", period="quarter", as_of=None, history_days: 
     aggs = dict(open_due=s.amount.sum(), weighted_due=s.weighted.sum())
     due = aggregate(s, dims, **aggs)
     out = complete(due, workbook, dims, None, None, None, list(aggs), set())
+    if before_the_deals(workbook, as_of):
+        out[list(aggs)] = float("nan")
     won = compute(workbook, "revenue", by=dims, start=first, end=as_of)
     history = compute(workbook, "win_rate_by_value", by=dims,
                       start=as_of - pd.Timedelta(days=history_days - 1), end=as_of)
@@ -352,22 +354,25 @@ def prospecting_consistency(workbook, *, by="rep", end=None, weeks: int = 26,
     floors = {}
     for measure in measures:
         means = weekly.groupby(dims, dropna=False)[measure].mean() if dims \
-            else weekly[measure].mean()
-        floors[measure] = floor if floor is not None else 0.5 * float(np.median(means))
+            else pd.Series([weekly[measure].mean()])
+        means = means.dropna()
+        floors[measure] = floor if floor is not None else (
+            0.5 * float(np.median(means)) if len(means) else np.nan)
     for key, g in groups:
         row = dict(zip(dims, key if isinstance(key, tuple) else (key,)))
-        row["weeks"] = len(g)
+        # weeks the data does not cover are unknown: left out, never counted as 0
+        known = g[measures[0]].notna().to_numpy()
+        row["weeks"] = int(known.sum())
         for measure in measures:
-            x = g[measure].to_numpy(dtype=float)
-            mean, std = x.mean(), x.std()
-            below = x < floors[measure]
+            x = g[measure].to_numpy(dtype=float)[known]
+            mean, std = (x.mean(), x.std()) if len(x) else (np.nan, np.nan)
             row[f"{measure}_mean"] = mean
             row[f"{measure}_std"] = std
             row[f"{measure}_cv"] = std / mean if mean > 0 else np.nan
-            row[f"{measure}_below_floor"] = below.mean()
+            row[f"{measure}_below_floor"] = (x < floors[measure]).mean() if len(x) else np.nan
             if measure == "new_prospects":
                 row["floor"] = floors[measure]
-                row["low_runs"] = _runs(x < 0.5 * mean, run_weeks)
+                row["low_runs"] = _runs(x < 0.5 * mean, run_weeks) if len(x) else np.nan
         row["sawtooth"] = bool(row["new_prospects_cv"] >= sawtooth_cv
                                and row["low_runs"] >= min_runs)
         rows.append(row)

@@ -14,7 +14,7 @@ from .. import kpi
 from ..kpi.engine import divide
 from ..kpi.periods import period_bounds, period_end, period_label, shift_period, truncate
 from ..kpi.results import targets
-from ..store.roster import keep_team, members
+from ..store.roster import keep_team, members, rep_info
 from .spec import PERIOD, TEAM, WORKBOOK, Param, Report
 
 __all__ = ["REPORT", "coverage", "pipeline_against_target", "disqualify", "slippage",
@@ -75,6 +75,7 @@ def consistency(workbook, *, period: str, team: str | None = None, weeks: int = 
 
 def weekly_prospects(workbook, *, rep: str, period: str, weeks: int = 26) -> pd.DataFrame:
     """One rep's new prospects per ISO week over the ``weeks`` weeks to ``period``'s end."""
+    rep_info(workbook, rep=rep)  # a mistyped rep is an error, not a rep without prospects
     end = period_end(workbook, period)
     last = truncate(end, "week")
     first = last - pd.Timedelta(weeks=weeks - 1)
@@ -98,14 +99,17 @@ def referral_conversion(workbook, *, period: str, team: str | None = None, month
 def headline_numbers(*, stalled, consistency_table, cover) -> dict:
     """The numbers a batch index shows for the report: deals to disqualify, sawtooth reps,
     the open pipeline due and what remains to win; None for a table the data could not
-    give (an Unavailable section)."""
+    give (an Unavailable section) or a sum of which nothing is known."""
     def known(frame):
         return isinstance(frame, pd.DataFrame)
+
+    def total(column):  # unknown (None) when no rep's value is known, never 0
+        value = cover[column].sum(min_count=1) if known(cover) else None
+        return None if value is None or pd.isna(value) else float(value)
     return {"disqualify": len(stalled) if known(stalled) else None,
             "sawtooth_reps": int(consistency_table["sawtooth"].sum())
             if known(consistency_table) else None,
-            "open_due": float(cover["open_due"].sum()) if known(cover) else None,
-            "remaining": float(cover["remaining"].sum()) if known(cover) else None}
+            "open_due": total("open_due"), "remaining": total("remaining")}
 
 
 REPORT = Report(

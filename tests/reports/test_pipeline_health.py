@@ -204,15 +204,13 @@ def test_without_targets_or_probabilities_the_ratio_is_unknown_and_the_pipeline_
     no_stages.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the open pipeline at a date before the first deal was created is shown as 0 deals "
-    "worth 0 (kpi.open_pipeline completes missing groups with zeros without checking the "
-    "data's coverage), where a period before the data should have no values"))
 def test_the_pipeline_of_a_quarter_before_the_data_is_unknown(book):
     out = health.pipeline_against_target(book, period="2023-06")
     assert out["target"].isna().all()  # no target set for 2023-Q2
-    assert out["open_pipeline"].isna().all()
+    assert out["open_pipeline"].isna().all() and out["open_deals"].isna().all()
     assert out["weighted_pipeline"].isna().all()
+    cover = health.coverage(book, period="2023-06")
+    assert cover["open_due"].isna().all() and cover["weighted_due"].isna().all()
 
 
 # -- deals to disqualify ---------------------------------------------------------------
@@ -313,14 +311,11 @@ def test_prospecting_without_activities_says_what_it_needs():
     wb.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "for weeks before the data begins the weekly counts are NaN, yet "
-    "prospecting_consistency reports new_prospects_below_floor 0.0 and low_runs 0 "
-    "(NaN < floor is False), i.e. 0 for unknown"))
 def test_the_consistency_of_weeks_before_the_data_is_unknown(book):
     out = health.consistency(book, period="2023-06", weeks=8)
     assert out["new_prospects_mean"].isna().all()
     assert out["new_prospects_below_floor"].isna().all()
+    assert (out["weeks"] == 0).all() and not out["sawtooth"].any()
 
 
 def test_weekly_prospects_of_one_rep(book):
@@ -336,9 +331,6 @@ def test_weekly_prospects_before_the_data_are_unknown_not_zero(book):
     assert out["new_prospects"].isna().all()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "weekly_prospects of a rep id that is not in the workbook returns an empty frame "
-    "instead of raising UnknownNameError, so a mistyped rep reads as a rep without data"))
 def test_weekly_prospects_of_an_unknown_rep_is_an_error(book):
     with pytest.raises(UnknownNameError):
         health.weekly_prospects(book, rep="R9", period="2025-02", weeks=8)
@@ -405,13 +397,9 @@ def test_headline_numbers_of_sections_the_data_could_not_give_are_none():
                        "remaining": 320.0}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "headline_numbers sums cover['remaining'] with pandas, which skips NaN: when no rep "
-    "has a target for the quarter, 'Target still to win' is shown as 0.0 instead of "
-    "unknown"))
 def test_the_target_still_to_win_is_unknown_when_no_rep_has_a_target(book):
     cover = health.coverage(book, period="2024-12")  # no target set for 2024-Q4
     assert cover["remaining"].isna().all()
     remaining = health.headline_numbers(stalled=None, consistency_table=None,
                                         cover=cover)["remaining"]
-    assert remaining is None or math.isnan(remaining)
+    assert remaining is None
