@@ -17,7 +17,7 @@ def gap_or_fallback(workbook, *, metric: str = "revenue", scope=None, period: st
     """:func:`explain_gap` against ``comparison``; against ``fallback`` where that is the
     target and the period has none (or the metric is a rate, which has no targets), with
     a note that says so. The review's bridge and the gap analysis it links both use it."""
-    if comparison != "target":
+    if comparison != "target" or metric not in METRICS:  # explain_gap names the metrics
         return explain_gap(workbook, metric=metric, scope=scope, period=period,
                            against=comparison)
     if METRICS[metric].kind == "sum":

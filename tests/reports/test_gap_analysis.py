@@ -126,16 +126,23 @@ def test_a_team_s_gap_against_its_reps_targets(book):
     assert gap.dims[0] == "rep"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "against a target, explain_gap sums the targets of the reps that have one and "
-    "compares them with the revenue of every rep in scope: the company's 7,200 (R3's "
-    "5,000 included) is set against R1's and R2's 3,000 as if R3's missing target were 0, "
-    "a gap of +4,200, instead of falling back to the previous period"))
 def test_the_company_with_a_rep_without_target_falls_back(book):
     gap = report.gap_or_fallback(book, scope=None, period="2025-03")
     # February: R1 1,000 + R2 200 + R3 0
     assert gap.against == "previous"
     assert (gap.actual, gap.baseline) == (7200, 1200)
+    assert gap.note.startswith("No target for revenue in 2025-03 for R3, with revenue in it: "
+                               "compared with previous instead.")
+
+
+def test_a_team_s_own_target_comes_before_the_sum_of_its_reps():
+    team_target = {"period": "2025-03", "scope_level": "team", "scope_id": "North",
+                   "metric": "revenue", "value": 4000}
+    wb = _book(targets=[*TARGETS, team_target])
+    gap = report.gap_or_fallback(wb, scope="North", period="2025-03")
+    # North won 1,500 + 700 against its own 4,000 (its reps' targets add up to 3,000)
+    assert (gap.against, gap.actual, gap.baseline) == ("target", 2200, 4000)
+    wb.close()
 
 
 def test_explain_gap_against_the_previous_period(book):
@@ -168,10 +175,6 @@ def test_an_unknown_scope_or_comparison_is_refused(book):
         report.gap_or_fallback(book, scope="R1", period="2025-03", comparison="budget")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "gap_or_fallback looks METRICS[metric] up before calling explain_gap when the "
-    "comparison is the target (the default), so a metric that is not one of METRICS "
-    "fails with a bare KeyError instead of explain_gap's InvalidArgumentError"))
 def test_an_unknown_metric_is_refused_like_explain_gap_refuses_it(book):
     with pytest.raises(InvalidArgumentError, match="metric must be one of"):
         report.gap_or_fallback(book, metric="calls", scope="R1", period="2025-03")

@@ -213,7 +213,7 @@ def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
         if spec.kind != "sum":
             raise InvalidArgumentError(f"{metric} is a ratio without targets; compare it with "
                              "'previous' or 'last_year'")
-        target = target_sum(workbook, metric, period, reps)
+        target = target_sum(workbook, metric, period, reps, scope=scope)
         expected, actual = leaves[f"{spec.value}_expected"], leaves[spec.value]
         if expected.sum() == 0:  # nothing to follow: the target as the actual is spread
             expected = actual if actual.sum() else pd.Series(1.0, index=leaves.index)

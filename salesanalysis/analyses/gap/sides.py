@@ -82,11 +82,29 @@ def leaves_of(workbook, spec, dims, reps, now, before):
     leaves = frames[0].merge(frames[1], on=dims, how="outer", suffixes=("", "_expected"))
     return leaves.fillna({c: 0 for c in leaves.columns if c not in dims})
 
-def target_sum(workbook, metric, period, reps):
+def target_sum(workbook, metric, period, reps, *, scope=None):
+    """The target of the scope in ``period``: a team's own target when it has one, else
+    the sum of its reps' targets, known only when every rep who has a value in the
+    period has a target (a missing target is unknown, not 0)."""
+    if scope is not None and scope in set(members(workbook)["team"].dropna()):
+        own = kpi.targets(workbook, metric=metric, by="team", labels=[period])
+        own = own.loc[own["team"] == scope, "target"].dropna()
+        if len(own):
+            return float(own.sum())
     targets = kpi.targets(workbook, metric=metric, by="rep", labels=[period])
-    targets = targets[targets["rep"].isin(reps)]
-    if targets["target"].isna().all() or targets.empty:
+    targets = targets[targets["rep"].isin(reps)].dropna(subset=["target"])
+    if targets.empty:
         have = sorted(to_pandas(workbook.table("targets").metric).unique())
         raise NoTargetError(f"no target for {metric} in {period}; targets exist for "
-                         f"{', '.join(have) or 'nothing'}")
+                            f"{', '.join(have) or 'nothing'}")
+    lacking = sorted(set(reps) - set(targets["rep"]))
+    if lacking:
+        whole = Period.parse(period)
+        done = kpi.compute(workbook, metric, by="rep", start=whole.first, end=whole.last,
+                           reps=lacking)
+        done = done.loc[done["rep"].isin(lacking) & done[metric].fillna(0).ne(0), "rep"]
+        if len(done):
+            named = ", ".join(map(str, done[:5])) + (" ..." if len(done) > 5 else "")
+            raise NoTargetError(f"no target for {metric} in {period} for {named}, with "
+                                f"{metric} in it; the scope's target is not known")
     return float(targets["target"].sum())
