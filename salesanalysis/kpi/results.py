@@ -132,7 +132,7 @@ def coverage(workbook, *, by="rep", period="quarter", as_of=None, history_days: 
     dims, _, _ = arguments(by, period, None, None, where="coverage")
     if period is None:
         raise InvalidArgumentError("coverage needs a period (week, month, quarter or year)")
-    ensure_loaded(workbook, ["coverage", "weighted_pipeline"], dims)
+    ensure_loaded(workbook, ["coverage"], dims)  # without probabilities: weighted unknown
     as_of = as_of_date(workbook, as_of)
     first = truncate(as_of, period)
     last = shift_period(first, period, 1) - pd.Timedelta(days=1)
@@ -145,6 +145,8 @@ def coverage(workbook, *, by="rep", period="quarter", as_of=None, history_days: 
     out = complete(due, workbook, dims, None, None, None, list(aggs), set())
     if before_the_deals(workbook, as_of):
         out[list(aggs)] = float("nan")
+    if missing(workbook, {"stages": ("probability",)}):
+        out["weighted_due"] = float("nan")
     won = compute(workbook, "revenue", by=dims, start=first, end=as_of)
     history = compute(workbook, "win_rate_by_value", by=dims,
                       start=as_of - pd.Timedelta(days=history_days - 1), end=as_of)
