@@ -41,7 +41,8 @@ from .coerce import ident, literal
 from ..schema import SCHEMAS
 
 __all__ = ["WON_STAGES", "LOST_STAGES", "PIPELINE_STAGES", "stage_words", "loose",
-           "derive_opportunities", "derive_reps", "derive_stages", "fill_lookups"]
+           "derive_opportunities", "derive_reps", "derive_stages", "derive_status_by_time",
+           "fill_lookups"]
 
 WON_STAGES = ("won", "closed won", "closedwon", "deal won", "win", "gewonnen", "gagne",
               "gagné", "ganado", "ganada", "vinto", "vinta", "ganho", "gewonnen auftrag",
@@ -162,6 +163,17 @@ def derive_reps(con, typed_table: str, *, add: bool, import_id: int, flag) -> No
              {literal("'")} || ', which it matches but for case and blanks' AS message
              FROM {t} WHERE _mask = 0 AND {unmatched} AND {spelt} IS NOT NULL""")
     con.execute(f"UPDATE {t} SET rep_id = {spelt} WHERE {unmatched} AND {spelt} IS NOT NULL")
+
+
+def derive_status_by_time(con, typed_table: str, *, cutoff) -> None:
+    """Calendar entries that carry no status (a Salesforce Event): done once they ended
+    (start plus duration) on or before ``cutoff``, the data date; planned after. A
+    cancelled entry stays cancelled."""
+    t = ident(typed_table)
+    ended = "occurred_at + to_seconds(CAST(coalesce(duration_s, 0) AS BIGINT))"
+    con.execute(f"UPDATE {t} SET status = CASE WHEN {ended} <= ? THEN 'done' "
+                "ELSE 'planned' END WHERE status IS DISTINCT FROM 'cancelled' "
+                "AND occurred_at IS NOT NULL", [cutoff])
 
 
 def derive_stages(con, import_id: int, deals: str) -> int:

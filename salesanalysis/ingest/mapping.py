@@ -53,6 +53,8 @@ class TableMapping:
     deleted: dict[str, tuple[str, ...]] = field(default_factory=dict)  # header: values
     stage_dates: str | None = None  # regex of wide "date entered <stage>" headers
     lookups: dict[str, str] = field(default_factory=dict)  # canonical: table.column
+    # activities of a calendar without a status: done once ended, by the data date
+    status_by_time: bool = False
     name: str = ""
 
     def __post_init__(self):

@@ -42,6 +42,7 @@ _OPTION_KEYS = {"dayfirst", "decimal"}
 TABLE_KEYS = ("table", "source", "columns", "values", "defaults", "units", "generate_ids",
               "templates", "prefixes", "outcome_from", "deleted", "stage_dates", "lookups")
 _OPPORTUNITY_KEYS = ("won_stages", "lost_stages")
+_ACTIVITY_KEYS = ("status_by_time",)
 # outcome_from roles: won true is won; closed true (not won) is lost; active false
 # (not won) is lost; closed false is open; else the stage decides
 OUTCOME_FLAGS = ("won", "closed", "active")
@@ -200,7 +201,8 @@ def _parse_table(entry: str, spec, problems: _Problems, parent) -> TableMapping 
                      f"{here}: unknown table {table!r}; the canonical tables are "
                      f"{', '.join(SCHEMAS)} (an entry named otherwise says table: ...)")
         return None
-    allowed = set(TABLE_KEYS) | (set(_OPPORTUNITY_KEYS) if table == "opportunities" else set())
+    allowed = set(TABLE_KEYS) | (set(_OPPORTUNITY_KEYS) if table == "opportunities" else set()) \
+        | (set(_ACTIVITY_KEYS) if table == "activities" else set())
     for key in sorted(set(spec) - allowed, key=str):
         problems.add(spec, key, f"{here}: unknown key {key!r}; expected "
                                 f"{', '.join(sorted(allowed))}")
@@ -236,6 +238,9 @@ def _parse_table(entry: str, spec, problems: _Problems, parent) -> TableMapping 
             problems.add(spec, key, f"{here}.{key} must be a list of stage values")
             listed = []
         stage_lists[key] = tuple(str(v) for v in listed)
+    by_time = spec.get("status_by_time", False)
+    if by_time not in (True, False):
+        problems.add(spec, "status_by_time", f"{here}.status_by_time must be true or false")
     source = spec.get("source", entry)
     return TableMapping(
         table=table, name=entry,
@@ -246,6 +251,7 @@ def _parse_table(entry: str, spec, problems: _Problems, parent) -> TableMapping 
         defaults=dict(defaults),
         generate_ids=generate is True,
         units={str(c): str(u) for c, u in units.items()},
+        status_by_time=by_time is True,
         **stage_lists,
         **_parse_computed(spec, here, table, names, problems),
     )

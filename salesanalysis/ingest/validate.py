@@ -11,6 +11,7 @@ something not loaded are flagged. All of it runs as set operations in DuckDB:
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from functools import partial
@@ -19,7 +20,8 @@ import pandas as pd
 
 from ..errors import MappingError
 from .computed import DELETED, add_computed_columns, melt_stage_dates
-from .derive import derive_opportunities, derive_reps, derive_stages, fill_lookups
+from .derive import (derive_opportunities, derive_reps, derive_stages, derive_status_by_time,
+                     fill_lookups)
 from .coerce import (CoercionOptions, clean_text, clock_seconds, ident, literal, parse,
                      source_text, typed)
 from .mapping import CLOCK_UNITS, UNIT_FACTORS, TableMapping
@@ -344,11 +346,12 @@ def prepare_table(con, src: SourceTable, schema: TableSchema, tmap: TableMapping
 
 
 def store_table(con, prepared: PreparedTable, import_id: int, *,
-                add_reps: bool = False) -> TableResult:
+                add_reps: bool = False, data_date=None) -> TableResult:
     """Check references against the workbook, then store the accepted rows.
 
     Runs inside the import's transaction, in table order, so that a row may
-    refer to rows stored earlier in the same import.
+    refer to rows stored earlier in the same import. ``data_date`` (the import's
+    as-of date, else its day) decides which calendar entries have been held.
     """
     result, schema, typed_table = prepared.result, prepared.schema, prepared.typed
     if typed_table is None:
@@ -360,6 +363,11 @@ def store_table(con, prepared: PreparedTable, import_id: int, *,
     if schema.name == "opportunities":
         derive_opportunities(con, typed_table, won=prepared.mapping.won_stages,
                              lost=prepared.mapping.lost_stages, flag=flag)
+    if prepared.mapping.status_by_time:
+        # the data date's whole day counts; without one, the moment of the import
+        derive_status_by_time(con, typed_table, cutoff=(
+            data_date + dt.timedelta(days=1) if data_date is not None
+            else dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)))
     fill_lookups(con, typed_table, schema, prepared.mapping.lookups)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {_BAD} AS
         SELECT DISTINCT row AS _row FROM {PROBLEMS}

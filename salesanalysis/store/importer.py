@@ -66,7 +66,7 @@ def run_import(raw: duckdb.DuckDBPyConnection, source, *, path: str, mapping=Non
             "SELECT count(*) FROM _import_files WHERE table_name = 'reps'")
         raw.begin()
         try:
-            results = _store_all(raw, prepared, import_id, add_reps, steps)
+            results = _store_all(raw, prepared, import_id, add_reps, as_of, steps)
             derived = sum(r.derived_stages for r in results)
             if derived:
                 notes = [*notes, f"stages: {derived} derived from the deals' stage values, "
@@ -127,11 +127,11 @@ def _read_all(raw, found, entries, mapping, options, import_id, keep_deleted, st
         raise SourceError("\n".join(unreadable))
 
 
-def _store_all(raw, prepared, import_id, add_reps, steps) -> list:
+def _store_all(raw, prepared, import_id, add_reps, as_of, steps) -> list:
     results = []
     for item in prepared:
         steps.set_postfix_str(f"storing {item.schema.name}")
-        results.append(store_table(raw, item, import_id, add_reps=add_reps))
+        results.append(store_table(raw, item, import_id, add_reps=add_reps, data_date=as_of))
         steps.update()
     return results
 

@@ -64,6 +64,8 @@ Id,OwnerId,WhatId,WhoId,AccountId,Subject,ActivityDate,Status,TaskSubtype,CallDu
     write(src, "Event.csv", """
 Id,OwnerId,WhatId,WhoId,AccountId,Subject,StartDateTime,ActivityDate,DurationInMinutes,Type,IsDeleted
 00U1x01,0051x000001BBBB,0061x00000A4,0031x0002,0011x02,Demo,2024-02-10T14:00:00.000+0100,2024-02-10,45,Demo,false
+00U1x02,0051x000001BBBB,0061x00000A4,0031x0002,0011x02,Review,2024-03-31T23:30:00.000Z,2024-03-31,60,Meeting,false
+00U1x03,0051x000001BBBB,0061x00000A4,0031x0002,0011x02,Next,2024-04-05T09:00:00.000Z,2024-04-05,30,Meeting,false
 """)
     report = workbook.import_data(src, mapping="salesforce", as_of="2024-03-31")
     balanced(report)
@@ -85,7 +87,12 @@ Id,OwnerId,WhatId,WhoId,AccountId,Subject,StartDateTime,ActivityDate,DurationInM
     assert win_rate(workbook, "0051x000001AAAA", "2024-03-01", "2024-03-31") == pytest.approx(2 / 3)
     acts = workbook.to_pandas("activities").set_index("activity_id").sort_index()
     assert acts["activity_type"].to_dict() == {"00T1x01": "call", "00T1x02": "email",
-                                               "00T1x03": "task", "00U1x01": "demo"}
+                                               "00T1x03": "task", "00U1x01": "demo",
+                                               "00U1x02": "meeting", "00U1x03": "meeting"}
+    # an Event has no status: held once it ended by the end of the data date (as_of
+    # 2024-03-31): 00U1x02 ends at 00:30 on 1 April, 00U1x03 is next week's
+    assert acts.loc[["00U1x01", "00U1x02", "00U1x03"], "status"].tolist() == [
+        "done", "planned", "planned"]
     assert acts.loc["00T1x01", "opportunity_id"] == "0061x00000A1"
     assert acts.loc["00T1x01", "contact_id"] == "0031x0001"
     assert pd.isna(acts.loc["00T1x02", "opportunity_id"])  # WhatId 001 is an account

@@ -75,6 +75,20 @@ def test_every_mapping_problem_is_listed_with_its_line(tmp_path):
         assert expected in message
 
 
+def test_status_by_time_is_an_activities_switch(tmp_path):
+    path = tmp_path / "map.yaml"
+    path.write_text("tables:\n"                          # 1
+                    "  opportunities:\n"                 # 2
+                    "    status_by_time: true\n"         # 3
+                    "  activities:\n"                    # 4
+                    "    status_by_time: sometimes\n")   # 5
+    with pytest.raises(sa.MappingError) as caught:
+        load_mapping(path)
+    message = str(caught.value)
+    assert "line 3: tables.opportunities: unknown key 'status_by_time'" in message
+    assert "line 5: tables.activities.status_by_time must be true or false" in message
+
+
 def test_one_source_column_feeds_several_canonical_columns(workbook, reps, tmp_path):
     mapping = tmp_path / "map.yaml"
     mapping.write_text("tables:\n  opportunities:\n    columns:\n"
