@@ -14,9 +14,10 @@ import re
 from .coerce import TRUE_WORDS, clean_text, ident, literal
 from .mapping import COMPUTED_PREFIX, TableMapping, normalize_name
 
-__all__ = ["DELETED", "add_computed_columns", "melt_stage_dates"]
+__all__ = ["DELETED", "UNTRACKED", "add_computed_columns", "melt_stage_dates"]
 
 DELETED = COMPUTED_PREFIX + "_deleted"  # true for a row the source marks deleted
+UNTRACKED = COMPUTED_PREFIX + "_untracked"  # true for a change of a field not mapped
 _FALSE = ("false", "f", "0", "no", "n")
 
 
@@ -69,6 +70,26 @@ def _outcome(flags: dict[str, str], find) -> str | None:
     return f"CASE {' '.join(cases)} END"
 
 
+def _field_columns(fields: dict, find, notes: list) -> dict[str, str]:
+    """A change log's rows as columns: the value of a row goes to the canonical column
+    its field name maps to; ``_untracked`` marks the rows of other fields."""
+    field_col, value_col = find(fields["column"]), find(fields["value"])
+    if field_col is None or value_col is None:
+        absent = [h for h in (fields["column"], fields["value"]) if find(h) is None]
+        notes.append((", ".join(fields["names"].values()), f"mapping fields: the source "
+                      f"has no column {', '.join(map(repr, absent))}"))
+        return {}
+    name = f"lower(trim({_text(field_col)}))"
+    by_target: dict[str, list[str]] = {}
+    for source_name, target in fields["names"].items():
+        by_target.setdefault(target, []).append(literal(source_name.strip().lower()))
+    exprs = {target: f"CASE WHEN {name} IN ({', '.join(names)}) THEN {_text(value_col)} END"
+             for target, names in by_target.items()}
+    every = ", ".join(n for names in by_target.values() for n in names)
+    exprs["_untracked"] = f"coalesce({name} NOT IN ({every}), TRUE)"
+    return exprs
+
+
 def add_computed_columns(con, stage: str, tmap: TableMapping,
                          columns: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
     """Add the mapping's computed columns to the staged table ``stage``.
@@ -106,12 +127,14 @@ def add_computed_columns(con, stage: str, tmap: TableMapping,
         outcome = _outcome(tmap.outcome_from, find)
         if outcome:
             exprs["outcome"] = outcome
+    if tmap.fields:
+        exprs |= _field_columns(tmap.fields, find, notes)
     deleted = [_is(find(h), values if values != ("true",) else TRUE_WORDS)
                for h, values in tmap.deleted.items() if find(h)]
     exprs["_deleted"] = " OR ".join(f"coalesce({d}, FALSE)" for d in deleted) or "FALSE"
     for target, expr in exprs.items():
         name = ident(COMPUTED_PREFIX + target)
-        sql_type = "BOOLEAN" if target == "_deleted" else "VARCHAR"
+        sql_type = "BOOLEAN" if target in ("_deleted", "_untracked") else "VARCHAR"
         con.execute(f"ALTER TABLE {stage} ADD COLUMN {name} {sql_type}")
     con.execute(f"UPDATE {stage} SET " + ", ".join(
         f"{ident(COMPUTED_PREFIX + t)} = {e}" for t, e in exprs.items()))

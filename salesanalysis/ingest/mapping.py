@@ -55,6 +55,9 @@ class TableMapping:
     lookups: dict[str, str] = field(default_factory=dict)  # canonical: table.column
     # activities of a calendar without a status: done once ended, by the data date
     status_by_time: bool = False
+    # a change log, one row per field changed: {column: Field, value: NewValue,
+    # names: {StageName: stage, ...}}; rows of other fields are left out and counted
+    fields: dict = field(default_factory=dict)
     name: str = ""
 
     def __post_init__(self):
@@ -80,6 +83,7 @@ class TableMapping:
         """The canonical columns this mapping computes rather than reads."""
         out = set(self.templates) | {c for routes in self.prefixes.values()
                                      for c in routes.values()}
+        out |= set(self.fields.get("names", {}).values())
         return out | ({"outcome"} if self.outcome_from else set())
 
     def resolve_columns(self, source_columns: list[str]) -> tuple[dict[str, str], list[str]]:
@@ -92,7 +96,8 @@ class TableMapping:
         canonical = set(SCHEMAS[self.table].column_names)
         explicit = {normalize_name(k): v for k, v in self.columns.items()}
         consumed = {normalize_name(h) for h in (*self.prefixes, *self.outcome_from.values(),
-                                                *self.deleted)}
+                                                *self.deleted, self.fields.get("column", ""),
+                                                self.fields.get("value", ""))}
         consumed |= {normalize_name(h) for t in self.templates.values()
                      for names in re.findall(r"\{([^{}]+)\}", t) for h in names.split("|")}
         found: dict[str, str] = {}

@@ -40,7 +40,8 @@ SHIPPED_MAPPINGS = TEMPLATES / "mappings"
 
 _OPTION_KEYS = {"dayfirst", "decimal"}
 TABLE_KEYS = ("table", "source", "columns", "values", "defaults", "units", "generate_ids",
-              "templates", "prefixes", "outcome_from", "deleted", "stage_dates", "lookups")
+              "templates", "prefixes", "outcome_from", "deleted", "stage_dates", "lookups",
+              "fields")
 _OPPORTUNITY_KEYS = ("won_stages", "lost_stages")
 _ACTIVITY_KEYS = ("status_by_time",)
 # outcome_from roles: won true is won; closed true (not won) is lost; active false
@@ -135,7 +136,7 @@ def _parse_columns(spec, here, table, names, problems) -> dict[str, tuple[str, .
 
 
 def _parse_computed(spec, here, table, names, problems) -> dict:
-    """templates, prefixes, outcome_from, deleted, stage_dates and lookups."""
+    """templates, prefixes, outcome_from, deleted, stage_dates, lookups and fields."""
     templates = _section(spec, "templates", here, problems)
     _check_columns(templates, here, "templates", table, names, problems)
     for col, text in templates.items():
@@ -182,6 +183,7 @@ def _parse_computed(spec, here, table, names, problems) -> dict:
             problems.add(lookups, col, f"{here}.lookups.{col}: {table} has no column that "
                                        f"refers to {other}")
     return dict(
+        fields=_parse_fields(spec, here, table, names, problems),
         templates={str(c): str(t) for c, t in templates.items()},
         prefixes={str(h): {str(p): str(c) for p, c in r.items()}
                   for h, r in prefixes.items() if isinstance(r, dict)},
@@ -191,6 +193,30 @@ def _parse_computed(spec, here, table, names, problems) -> dict:
         stage_dates=None if stage_dates is None else str(stage_dates),
         lookups={str(c): str(t) for c, t in lookups.items()},
     )
+
+
+def _parse_fields(spec, here, table, names, problems) -> dict:
+    """``fields: {column: Field, value: NewValue, names: {StageName: stage}}``: a change
+    log's field names to canonical columns."""
+    fields = _section(spec, "fields", here, problems)
+    if not fields:
+        return {}
+    for key in sorted(set(fields) - {"column", "value", "names"}, key=str):
+        problems.add(fields, key, f"{here}.fields: unknown key {key!r}; expected column, "
+                                  "value, names")
+    for key in ("column", "value"):
+        if not isinstance(fields.get(key), str):
+            problems.add(spec, "fields", f"{here}.fields.{key} must name the source column "
+                         f"that holds the {'field name' if key == 'column' else 'new value'}")
+    mapped = fields.get("names")
+    if not isinstance(mapped, dict) or not mapped:
+        problems.add(spec, "fields", f"{here}.fields.names must map field names to "
+                                     "columns, as in {StageName: stage}")
+        return {}
+    _check_columns({v: 1 for v in mapped.values()}, here, "fields.names", table, names,
+                   problems)
+    return {"column": str(fields.get("column")), "value": str(fields.get("value")),
+            "names": {str(k): str(v) for k, v in mapped.items()}}
 
 
 def _parse_table(entry: str, spec, problems: _Problems, parent) -> TableMapping | None:

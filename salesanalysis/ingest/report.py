@@ -102,7 +102,7 @@ class ImportReport:
             lines.append(f"  {r.table:<20} {r.source:<32} read {r.rows_read:>10,}  "
                          f"accepted {r.accepted:>10,}  rejected {r.rejected:>8,}  "
                          f"flagged {r.flagged:>8,}"
-                         + (f"  excluded {r.excluded:,} (deleted in the source)"
+                         + (f"  excluded {r.excluded:,} ({_excluded_words(r)})"
                             if r.excluded else ""))
         reasons = self.by_reason()
         if len(reasons):
@@ -133,3 +133,12 @@ class ImportReport:
         for item in self.ignored:
             parts.append(f"<p>ignored: {html.escape(item)}</p>")
         return "\n".join(parts)
+
+
+def _excluded_words(result) -> str:
+    deleted = result.excluded - result.untracked
+    words = [f"{deleted:,} deleted in the source" if result.untracked else
+             "deleted in the source"] if deleted else []
+    if result.untracked:
+        words.append(f"{result.untracked:,} changes of fields not taken")
+    return ", ".join(words)

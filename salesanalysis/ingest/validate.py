@@ -19,11 +19,12 @@ from functools import partial
 import pandas as pd
 
 from ..errors import MappingError
-from .computed import DELETED, add_computed_columns, melt_stage_dates
+from .computed import DELETED, UNTRACKED, add_computed_columns, melt_stage_dates
 from .derive import (derive_opportunities, derive_reps, derive_stages, derive_status_by_time,
                      fill_lookups)
 from .coerce import (CoercionOptions, clean_text, clock_seconds, ident, literal, parse,
                      source_text, typed)
+from .keys import find_duplicates, flag_repeated_rows, merge_changes
 from .mapping import CLOCK_UNITS, UNIT_FACTORS, TableMapping
 from .rules import bad_type_message, rules_for
 from ..schema import Column, TableSchema
@@ -55,7 +56,8 @@ class TableResult:
     accepted: int = 0
     rejected: int = 0
     flagged: int = 0
-    excluded: int = 0  # marked deleted in the source, left out
+    excluded: int = 0  # marked deleted in the source (or, below, not tracked), left out
+    untracked: int = 0  # a change log's changes of fields the mapping does not take
     derived_stages: int = 0  # stages written from the deals' stage values
     unused_columns: list[str] = field(default_factory=list)
 
@@ -181,50 +183,6 @@ def _record_rule_failures(con, result, import_id, rules, found, row, typed_table
         _record(con, result, import_id, "error", part)
 
 
-def _find_duplicates(con, schema: TableSchema, result, import_id, typed_table) -> None:
-    key = ", ".join(ident(k) for k in schema.key)
-    on = " AND ".join(f"t.{ident(k)} IS NOT DISTINCT FROM d.{ident(k)}" for k in schema.key)
-    every = ", ".join(f"t.{ident(c)}" for c in schema.column_names)
-    key_text = " || '/' || ".join(f"coalesce(CAST(t.{ident(k)} AS VARCHAR), '')"
-                                  for k in schema.key)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _dups AS
-        WITH keys AS (
-            SELECT {key} FROM {typed_table} WHERE _mask = 0 GROUP BY ALL HAVING count(*) > 1
-        ), rows AS (
-            SELECT t._row, {key_text} AS key_text, hash({every}) AS content,
-                   {", ".join(f"t.{ident(k)}" for k in schema.key)}
-            FROM {typed_table} t JOIN keys d ON {on} WHERE t._mask = 0
-        )
-        SELECT _row, key_text,
-               count(DISTINCT content) OVER w AS versions,
-               min(_row) OVER w AS first_row,
-               string_agg(CAST(_row AS VARCHAR), ', ' ORDER BY _row) OVER w AS all_rows
-        FROM rows WINDOW w AS (PARTITION BY key_text)
-    """)
-    key_name = "/".join(schema.key)
-    _record(con, result, import_id, "error", f"""
-        SELECT _row AS row, {literal(key_name)} AS column_name, key_text AS value,
-               CASE WHEN versions = 1 THEN 'duplicate_row' ELSE 'duplicate_key' END AS reason,
-               CASE WHEN versions = 1 THEN 'repeats row ' || first_row
-                    ELSE 'the same {key_name} with different values on rows ' || all_rows
-                    END AS message
-        FROM _dups WHERE versions > 1 OR _row <> first_row""")
-
-
-def _flag_repeated_rows(con, schema: TableSchema, result, import_id, typed_table) -> None:
-    """Warn of rows whose ids were made from their values and that repeat an earlier
-    row: each is kept as a record of its own, and the source may hold a line twice."""
-    content = ", ".join(ident(c) for c in schema.column_names if c not in schema.key)
-    _record(con, result, import_id, "warning", f"""
-        SELECT _row AS row, NULL AS column_name, NULL AS value, 'repeated_row' AS reason,
-               'the same values as row ' || first_row || ': kept as a record of its own '
-               || '(entered twice? delete one line)' AS message
-        FROM (SELECT _row, min(_row) OVER (PARTITION BY hash({content})) AS first_row
-              FROM {typed_table} WHERE _mask = 0)
-        WHERE _row <> first_row""")
-
-
 def _reference_problems(con, schema, result, import_id, typed_table, strict: bool):
     for col in schema.columns:
         if col.references is None or col.strict_reference != strict:
@@ -315,6 +273,12 @@ def prepare_table(con, src: SourceTable, schema: TableSchema, tmap: TableMapping
     result.rows_read, deleted = con.execute(
         f"SELECT count(*), count(*) FILTER ({ident(DELETED)}) FROM {STAGE}").fetchone()
     result.excluded = 0 if keep_deleted else deleted
+    if UNTRACKED in columns:  # a change log: the changes of fields not mapped go
+        result.untracked = con.execute(
+            f"SELECT count(*) FILTER ({ident(UNTRACKED)} AND "
+            f"{'TRUE' if keep_deleted else f'NOT {ident(DELETED)}'}) FROM {STAGE}").fetchone()[0]
+        con.execute(f"DELETE FROM {STAGE} WHERE {ident(UNTRACKED)}")
+        result.excluded += result.untracked
     extra = (_melted_source(con, src, tmap, columns, found, row, keep_deleted)
              if tmap.stage_dates else None)
     generated = {schema.key[0]} if tmap.generate_ids else set()
@@ -338,9 +302,12 @@ def prepare_table(con, src: SourceTable, schema: TableSchema, tmap: TableMapping
     con.execute(f"CREATE OR REPLACE TEMP TABLE {typed_table} AS {select}")
     if con.execute(f"SELECT count(*) FROM {typed_table} WHERE _mask <> 0").fetchone()[0]:
         _record_rule_failures(con, result, import_id, rules, found, row, typed_table)
-    _find_duplicates(con, schema, result, import_id, typed_table)
+    if tmap.fields:
+        merge_changes(con, schema, typed_table)
+    find_duplicates(con, schema, typed_table, partial(_record, con, result, import_id, "error"))
     if schema.key[0] in generated and schema.key[0] not in found:
-        _flag_repeated_rows(con, schema, result, import_id, typed_table)
+        flag_repeated_rows(con, schema, typed_table,
+                           partial(_record, con, result, import_id, "warning"))
     con.execute(f"DROP TABLE {STAGE}")
     return PreparedTable(result, schema, typed_table, tmap, frozenset(found), extra)
 
@@ -376,7 +343,7 @@ def store_table(con, prepared: PreparedTable, import_id: int, *,
     result.rejected = con.execute(f"SELECT count(*) FROM {_BAD}").fetchone()[0]
     accepted = (f"SELECT * FROM {typed_table} t ANTI JOIN {_BAD} b ON t._row = b._row"
                 if result.rejected else f"SELECT * FROM {typed_table}")
-    _upsert(con, schema, accepted, import_id)
+    _upsert(con, schema, accepted, import_id, merge=bool(prepared.mapping.fields))
     result.accepted = result.rows_read - result.rejected - result.excluded
     if schema.name == "opportunities":
         result.derived_stages = derive_stages(con, import_id, typed_table)
@@ -390,10 +357,21 @@ def store_table(con, prepared: PreparedTable, import_id: int, *,
     return result
 
 
-def _upsert(con, schema: TableSchema, accepted: str, import_id: int) -> None:
-    """Accepted rows replace the stored rows with the same key: re-imports are idempotent."""
+def _upsert(con, schema: TableSchema, accepted: str, import_id: int, *,
+            merge: bool = False) -> None:
+    """Accepted rows replace the stored rows with the same key: re-imports are idempotent.
+    With ``merge`` (a change log, which says only what changed), a stored row keeps the
+    values the accepted row leaves empty."""
     table = ident(schema.name)
     columns = ", ".join(ident(c) for c in schema.column_names)
+    if merge and con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]:
+        on = " AND ".join(f"s.{ident(k)} IS NOT DISTINCT FROM a.{ident(k)}" for k in schema.key)
+        kept = ", ".join(f"a.{ident(c)}" if c in schema.key else
+                         f"coalesce(a.{ident(c)}, s.{ident(c)}) AS {ident(c)}"
+                         for c in schema.column_names)
+        accepted = f"SELECT {kept} FROM ({accepted}) a LEFT JOIN {table} s ON {on}"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _merged AS {accepted}")
+        accepted = "SELECT * FROM _merged"
     if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]:
         on = " AND ".join(f"{table}.{ident(k)} IS NOT DISTINCT FROM a.{ident(k)}"
                           for k in schema.key)

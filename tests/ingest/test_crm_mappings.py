@@ -105,6 +105,56 @@ Id,OwnerId,WhatId,WhoId,AccountId,Subject,StartDateTime,ActivityDate,DurationInM
         "0051x000001AAAA", "manager_id"] == "0051x000001CCCC"
 
 
+def test_salesforce_field_history_becomes_one_history_row_per_edit(tmp_path, workbook):
+    src = tmp_path / "export"
+    write(src, "User.csv", """
+Id,Name
+0051x000001AAAA,Ana Lopez
+""")
+    write(src, "Opportunity.csv", """
+Id,OwnerId,StageName,Amount,CloseDate,IsClosed,IsWon,CreatedDate
+0061x00000A4,0051x000001AAAA,Negotiation/Review,300,2024-05-01,false,false,2024-02-01T09:00:00.000+0000
+""")
+    write(src, "OpportunityHistory.csv", """
+Id,OpportunityId,CreatedDate,StageName,Amount,CloseDate,IsDeleted
+008x01,0061x00000A4,2024-03-01T10:00:00.000+0000,Negotiation/Review,300,2024-05-01,false
+""")
+    # one edit changed the stage and the amount; a later one moved the close date (an
+    # edit OpportunityHistory also has); a description and the creation are not taken
+    write(src, "OpportunityFieldHistory.csv", """
+Id,OpportunityId,CreatedById,CreatedDate,Field,DataType,OldValue,NewValue,IsDeleted
+017x01,0061x00000A4,0051x000001AAAA,2024-02-15T10:00:00.000+0000,StageName,Picklist,Prospecting,Negotiation/Review,false
+017x02,0061x00000A4,0051x000001AAAA,2024-02-15T10:00:00.000+0000,Amount,Currency,200,300,false
+017x03,0061x00000A4,0051x000001AAAA,2024-03-01T10:00:00.000+0000,CloseDate,Date,2024-04-01,2024-05-01,false
+017x04,0061x00000A4,0051x000001AAAA,2024-03-02T10:00:00.000+0000,Description,TextArea,,hello,false
+017x05,0061x00000A4,0051x000001AAAA,2024-02-01T09:00:00.000+0000,created,Text,,,false
+017x06,0061x00000A4,0051x000001AAAA,2024-03-05T10:00:00.000+0000,Amount,Currency,300,350,true
+""")
+    report = workbook.import_data(src, mapping="salesforce", as_of="2024-03-31")
+    balanced(report)
+    field_history = report.to_frame().set_index("source").loc["OpportunityFieldHistory.csv"]
+    # 6 read: 3 accepted, 1 deleted, 2 changes of fields not taken
+    assert (field_history["rows_read"], field_history["accepted"],
+            field_history["excluded"]) == (6, 3, 3)
+    assert "excluded 3 (1 deleted in the source, 2 changes of fields not taken)" in str(report)
+    history = (workbook.to_pandas("opportunity_history").query("kind == 'change'")
+               .sort_values("changed_at").reset_index(drop=True))
+    assert history["changed_at"].tolist() == [pd.Timestamp("2024-02-15 10:00"),
+                                              pd.Timestamp("2024-03-01 10:00")]
+    assert history.loc[0, ["stage", "amount"]].tolist() == ["Negotiation/Review", 300]
+    assert pd.isna(history.loc[0, "expected_close"])
+    assert history.loc[1, ["stage", "amount", "expected_close"]].tolist() == [
+        "Negotiation/Review", 300, pd.Timestamp("2024-05-01")]
+    # imported again on its own, the field history says only what changed: the stage
+    # and amount OpportunityHistory gave that edit are kept
+    (src / "OpportunityHistory.csv").unlink()
+    balanced(workbook.import_data(src, mapping="salesforce", as_of="2024-03-31"))
+    again = (workbook.to_pandas("opportunity_history").query("kind == 'change'")
+             .sort_values("changed_at").reset_index(drop=True))
+    pd.testing.assert_frame_equal(again.drop(columns="_import_id", errors="ignore"),
+                                  history.drop(columns="_import_id", errors="ignore"))
+
+
 def test_hubspot_view_export_melts_stage_dates(tmp_path, workbook):
     src = tmp_path / "hubspot"
     write(src, "all-deals.csv", '''
@@ -181,10 +231,24 @@ id,user_id,type,subject,done,due_date,due_time,duration,deal_id,marked_as_done_t
 1,7,call,Intro,true,2024-02-05,09:30,00:15,50,2024-02-05 09:45:00
 2,8,test_1,Custom,false,2024-02-06,,,52,
 """)
+    write(src, "deal_flow.csv", """
+id,item_id,user_id,field_key,old_value,new_value,log_time,change_source
+900,52,8,stage_id,,1,2024-02-01 10:00:00,app
+901,52,8,expected_close_date,2024-04-01,2024-05-01,2024-03-10 08:00:00,app
+902,52,8,title,C0,C,2024-03-10 08:00:00,app
+903,50,7,stage_id,1,2,2024-02-10 12:00:00,api
+""")
     report = workbook.import_data(src, mapping="pipedrive_api", as_of="2024-03-31")
     balanced(report)
     assert report.exit_code == 0
     assert outcome_counts(workbook) == {"won": 1, "lost": 1, "open": 1}
+    history = (workbook.to_pandas("opportunity_history").query("kind == 'change'")
+               .sort_values(["opportunity_id", "changed_at"]))
+    # the title change is left out; a stage and a close-date change, one row each
+    assert history[["opportunity_id", "stage"]].fillna("-").values.tolist() == [
+        ["50", "2"], ["52", "1"], ["52", "-"]]
+    assert history["expected_close"].iloc[-1] == pd.Timestamp("2024-05-01")
+    assert report.to_frame().set_index("source").loc["deal_flow.csv", "excluded"] == 1
     stages = workbook.to_pandas("stages").set_index("stage")
     assert stages["probability"].to_dict() == {"1": 0.1, "2": 0.6}
     acts = workbook.to_pandas("activities").set_index("activity_id").sort_index()
