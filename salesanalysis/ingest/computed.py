@@ -3,18 +3,22 @@
 Real exports spell some canonical columns across several source columns, or not at
 all: a name in FirstName and LastName, an opportunity id in a polymorphic WhatId, a
 deal's outcome in two yes/no columns, a deletion flag, one "date entered" column per
-stage. Each becomes a staging column named ``__computed_<canonical column>``, so the
+stage, a change log's field names, a team named in another file (a join on a lookup
+entry). Each becomes a staging column named ``__computed_<canonical column>``, so the
 rest of the import reads it like any source column.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from .coerce import TRUE_WORDS, clean_text, ident, literal
 from .mapping import COMPUTED_PREFIX, TableMapping, normalize_name
+from .sources import STAGE
 
-__all__ = ["DELETED", "UNTRACKED", "add_computed_columns", "melt_stage_dates"]
+__all__ = ["DELETED", "UNTRACKED", "add_computed_columns", "melt_stage_dates", "lookup_table",
+           "stage_lookup"]
 
 DELETED = COMPUTED_PREFIX + "_deleted"  # true for a row the source marks deleted
 UNTRACKED = COMPUTED_PREFIX + "_untracked"  # true for a change of a field not mapped
@@ -90,6 +94,39 @@ def _field_columns(fields: dict, find, notes: list) -> dict[str, str]:
     return exprs
 
 
+def lookup_table(entry: str) -> str:
+    """The temporary table holding a lookup entry's rows."""
+    return f"_lookup_{hashlib.md5(entry.encode()).hexdigest()[:10]}"
+
+
+def stage_lookup(con, source, entry: str) -> int:
+    """Read a lookup entry's source into its table; the number of rows."""
+    source.stage(con)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {lookup_table(entry)} AS SELECT * FROM {STAGE}")
+    return con.execute(f"SELECT count(*) FROM {lookup_table(entry)}").fetchone()[0]
+
+
+def _joined(con, stage: str, target: str, join: dict, find, notes: list) -> str | None:
+    """The value ``join`` takes from its lookup table for each staged row."""
+    table = lookup_table(join["from"])
+    here = f"mapping joins.{target}"
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                       [table]).fetchone()[0]:
+        notes.append((target, f"{here}: the source has no file for {join['from']!r}"))
+        return None
+    theirs = {normalize_name(n): n for (n,) in con.execute(
+        f"SELECT column_name FROM (DESCRIBE {table})").fetchall()}
+    key, take = (theirs.get(normalize_name(join[k])) for k in ("key", "take"))
+    local = find(join["by"])
+    absent = [join[k] for k, c in (("by", local), ("key", key), ("take", take)) if c is None]
+    if absent:
+        notes.append((target, f"{here}: no column {', '.join(map(repr, absent))}"))
+        return None
+    return (f"(SELECT any_value(CAST(l.{ident(take)} AS VARCHAR)) FROM {table} l "
+            f"WHERE trim(CAST(l.{ident(key)} AS VARCHAR)) = "
+            f"trim(CAST({stage}.{ident(local)} AS VARCHAR)))")
+
+
 def add_computed_columns(con, stage: str, tmap: TableMapping,
                          columns: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
     """Add the mapping's computed columns to the staged table ``stage``.
@@ -129,6 +166,9 @@ def add_computed_columns(con, stage: str, tmap: TableMapping,
             exprs["outcome"] = outcome
     if tmap.fields:
         exprs |= _field_columns(tmap.fields, find, notes)
+    for target, join in tmap.joins.items():
+        if (expr := _joined(con, stage, target, join, find, notes)) is not None:
+            exprs[target] = expr
     deleted = [_is(find(h), values if values != ("true",) else TRUE_WORDS)
                for h, values in tmap.deleted.items() if find(h)]
     exprs["_deleted"] = " OR ".join(f"coalesce({d}, FALSE)" for d in deleted) or "FALSE"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ..schema import SCHEMAS, TABLE_ORDER
 
-__all__ = ["Mapping", "TableMapping", "UNIT_FACTORS", "CLOCK_UNITS", "COMPUTED_PREFIX",
+__all__ = ["Mapping", "TableMapping", "UNIT_FACTORS", "CLOCK_UNITS", "COMPUTED_PREFIX", "LOOKUP",
            "load_mapping", "normalize_name"]
 
 # what a source value is multiplied by to be in the canonical unit (seconds, currency,
@@ -27,6 +27,7 @@ UNIT_FACTORS = {"seconds": 1, "milliseconds": 0.001, "minutes": 60, "hours": 360
 CLOCK_UNITS = ("hh:mm", "hh:mm:ss")  # durations written 00:30 or 1:02:03
 # staging columns a mapping computes (templates, id prefixes, outcome flags)
 COMPUTED_PREFIX = "__computed_"
+LOOKUP = "lookup"  # the table of an entry read only for other entries' joins
 
 
 def normalize_name(name: object) -> str:
@@ -58,6 +59,9 @@ class TableMapping:
     # a change log, one row per field changed: {column: Field, value: NewValue,
     # names: {StageName: stage, ...}}; rows of other fields are left out and counted
     fields: dict = field(default_factory=dict)
+    # canonical: {from: a lookup entry, by: this source's header, key: its header,
+    # take: its header} - a value read from another file of the import
+    joins: dict[str, dict[str, str]] = field(default_factory=dict)
     name: str = ""
 
     def __post_init__(self):
@@ -83,7 +87,7 @@ class TableMapping:
         """The canonical columns this mapping computes rather than reads."""
         out = set(self.templates) | {c for routes in self.prefixes.values()
                                      for c in routes.values()}
-        out |= set(self.fields.get("names", {}).values())
+        out |= set(self.fields.get("names", {}).values()) | set(self.joins)
         return out | ({"outcome"} if self.outcome_from else set())
 
     def resolve_columns(self, source_columns: list[str]) -> tuple[dict[str, str], list[str]]:
@@ -97,7 +101,8 @@ class TableMapping:
         explicit = {normalize_name(k): v for k, v in self.columns.items()}
         consumed = {normalize_name(h) for h in (*self.prefixes, *self.outcome_from.values(),
                                                 *self.deleted, self.fields.get("column", ""),
-                                                self.fields.get("value", ""))}
+                                                self.fields.get("value", ""),
+                                                *(j["by"] for j in self.joins.values()))}
         consumed |= {normalize_name(h) for t in self.templates.values()
                      for names in re.findall(r"\{([^{}]+)\}", t) for h in names.split("|")}
         found: dict[str, str] = {}

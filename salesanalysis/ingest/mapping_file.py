@@ -31,7 +31,7 @@ import yaml
 from ..errors import MappingError
 from ..layout import TEMPLATES
 from ..schema import SCHEMAS
-from .mapping import CLOCK_UNITS, UNIT_FACTORS, Mapping, TableMapping, normalize_name
+from .mapping import CLOCK_UNITS, LOOKUP, UNIT_FACTORS, Mapping, TableMapping, normalize_name
 
 __all__ = ["read_mapping", "shipped_mappings", "SHIPPED_MAPPINGS", "TABLE_KEYS",
            "OUTCOME_FLAGS"]
@@ -41,7 +41,7 @@ SHIPPED_MAPPINGS = TEMPLATES / "mappings"
 _OPTION_KEYS = {"dayfirst", "decimal"}
 TABLE_KEYS = ("table", "source", "columns", "values", "defaults", "units", "generate_ids",
               "templates", "prefixes", "outcome_from", "deleted", "stage_dates", "lookups",
-              "fields")
+              "fields", "joins")
 _OPPORTUNITY_KEYS = ("won_stages", "lost_stages")
 _ACTIVITY_KEYS = ("status_by_time",)
 # outcome_from roles: won true is won; closed true (not won) is lost; active false
@@ -184,6 +184,7 @@ def _parse_computed(spec, here, table, names, problems) -> dict:
                                        f"refers to {other}")
     return dict(
         fields=_parse_fields(spec, here, table, names, problems),
+        joins=_parse_joins(spec, here, table, names, problems),
         templates={str(c): str(t) for c, t in templates.items()},
         prefixes={str(h): {str(p): str(c) for p, c in r.items()}
                   for h, r in prefixes.items() if isinstance(r, dict)},
@@ -219,9 +220,37 @@ def _parse_fields(spec, here, table, names, problems) -> dict:
             "names": {str(k): str(v) for k, v in mapped.items()}}
 
 
+def _parse_joins(spec, here, table, names, problems) -> dict:
+    """``joins: {team: {from: user_roles, by: UserRoleId, key: Id, take: Name}}``: the
+    lookup entry's ``take`` where its ``key`` is this row's ``by``."""
+    joins = _section(spec, "joins", here, problems)
+    _check_columns(joins, here, "joins", table, names, problems)
+    out = {}
+    for col, join in joins.items():
+        if not isinstance(join, dict) or set(join) != {"from", "by", "key", "take"}:
+            problems.add(joins, col, f"{here}.joins.{col} must say from (a lookup entry), "
+                                     "by, key and take, as in {from: user_roles, by: "
+                                     "UserRoleId, key: Id, take: Name}")
+            continue
+        out[str(col)] = {k: str(v) for k, v in join.items()}
+    return out
+
+
+def _parse_lookup(entry: str, spec, here: str, problems: _Problems) -> TableMapping:
+    """An entry read for other entries' joins only, stored nowhere."""
+    for key in sorted(set(spec) - {"table", "source"}, key=str):
+        problems.add(spec, key, f"{here}: unknown key {key!r}; a lookup entry says only "
+                                "table and source")
+    source = spec.get("source", entry)
+    return TableMapping(table=LOOKUP, name=entry, source=tuple(map(str, source))
+                        if isinstance(source, list) else str(source))
+
+
 def _parse_table(entry: str, spec, problems: _Problems, parent) -> TableMapping | None:
     here = f"tables.{entry}"
     table = str(spec.get("table", entry))
+    if table == LOOKUP:
+        return _parse_lookup(entry, spec, here, problems)
     if table not in SCHEMAS:
         problems.add(*((spec, "table") if "table" in spec else (parent, entry)),
                      f"{here}: unknown table {table!r}; the canonical tables are "
@@ -309,6 +338,11 @@ def _parse(data: object, where: str, repeated: list[str] | None = None) -> Mappi
         parsed = _parse_table(str(entry), spec or {}, problems, given)
         if parsed is not None:
             tables[str(entry)] = parsed
+    for entry, parsed in tables.items():
+        for col, join in parsed.joins.items():
+            if getattr(tables.get(join["from"]), "table", None) != LOOKUP:
+                problems.add(given[entry]["joins"], col, f"tables.{entry}.joins.{col}: "
+                             f"{join['from']!r} is no entry with table: lookup")
     if problems:
         raise MappingError(f"{where}: {len(problems)} problem(s):\n  " + "\n  ".join(problems))
     return Mapping(tables=tables, dayfirst=bool(options.get("dayfirst", False)),

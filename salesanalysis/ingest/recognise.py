@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from .mapping import Mapping, TableMapping, load_mapping, normalize_name
+from .mapping import LOOKUP, Mapping, TableMapping, load_mapping, normalize_name
 from .mapping_file import shipped_mappings
 from ..schema import SCHEMAS
 
@@ -38,6 +38,8 @@ def _named_headers(entry: TableMapping) -> set[str]:
 def entry_fit(entry: TableMapping, headers) -> int | None:
     """How many of ``headers`` the entry reads, if it can read a table with them
     (every required column provided); else None."""
+    if entry.table == LOOKUP:  # read for joins; never a table of its own
+        return None
     present = {normalize_name(h) for h in headers}
     named = _named_headers(entry)
     canonical = set(SCHEMAS[entry.table].column_names)

@@ -14,7 +14,8 @@ from ..checks import check_choice, check_date
 from ..errors import DataValidationError, SourceError, WorkbookError
 from ..ingest.coerce import CoercionOptions, ident
 from ..ingest.choose import choose_mapping
-from ..ingest.mapping import TableMapping
+from ..ingest.computed import lookup_table, stage_lookup
+from ..ingest.mapping import LOOKUP, TableMapping
 from ..ingest.report import ImportReport
 from ..ingest.sources import discover
 from ..ingest.validate import PROBLEM_COLUMNS, PROBLEMS, prepare_table, store_table
@@ -48,9 +49,10 @@ def run_import(raw: duckdb.DuckDBPyConnection, source, *, path: str, mapping=Non
     raw.execute(f"CREATE OR REPLACE TEMP TABLE {PROBLEMS} "
                 f"({', '.join(f'{ident(c)} {t}' for c, t in PROBLEM_COLUMNS.items())},"
                 " severity VARCHAR)")
-    steps, prepared = None, []
+    steps, prepared, looked_up = None, [], []
     try:
         found, ignored = discover(raw, source, mapping, table=table, encoding=encoding)
+        notes = [*notes, *_stage_lookups(raw, found, into=looked_up)]
         if not found:
             raise SourceError("no canonical table found in the source"
                               + (f"; ignored: {'; '.join(ignored)}" if ignored else ""))
@@ -100,7 +102,21 @@ def run_import(raw: duckdb.DuckDBPyConnection, source, *, path: str, mapping=Non
         for item in prepared:
             if item.typed:
                 raw.execute(f"DROP TABLE IF EXISTS temp.{item.typed}")
+        for entry in looked_up:
+            raw.execute(f"DROP TABLE IF EXISTS temp.{lookup_table(entry)}")
     return ImportReport(import_id, results, problems.drop(columns="import_id"), ignored, notes)
+
+
+def _stage_lookups(raw, found, *, into: list) -> list[str]:
+    """Read the lookup entries' sources (for other entries' joins) before the tables,
+    taking them out of ``found``; a note for each."""
+    notes = []
+    for entry in [e for e in found if found[e].table == LOOKUP]:
+        source = found.pop(entry)
+        into.append(entry)
+        rows = stage_lookup(raw, source, entry)
+        notes.append(f"{entry}: {source.label} read for lookups ({rows:,} rows)")
+    return notes
 
 
 def _read_all(raw, found, entries, mapping, options, import_id, keep_deleted, steps, *,

@@ -41,10 +41,16 @@ def win_rate(wb, rep, start, end) -> float:
 def test_salesforce_data_export(tmp_path, workbook):
     src = tmp_path / "export"
     write(src, "User.csv", """
-Id,Name,FirstName,LastName,Department,ManagerId,IsActive
-0051x000001AAAA,Ana Lopez,Ana,Lopez,Sales,0051x000001CCCC,true
-0051x000001BBBB,Ben Okafor,Ben,Okafor,Sales,0051x000001CCCC,true
-0051x000001CCCC,Cleo Park,Cleo,Park,Sales,,true
+Id,Name,FirstName,LastName,Department,ManagerId,IsActive,UserRoleId
+0051x000001AAAA,Ana Lopez,Ana,Lopez,Sales,0051x000001CCCC,true,00E1x01
+0051x000001BBBB,Ben Okafor,Ben,Okafor,Sales,0051x000001CCCC,true,00E1x02
+0051x000001CCCC,Cleo Park,Cleo,Park,Sales,,true,
+""")
+    write(src, "UserRole.csv", """
+Id,Name,ParentRoleId,DeveloperName
+00E1x01,EMEA Sales,00E1x00,EMEA_Sales
+00E1x02,US Sales,00E1x00,US_Sales
+00E1x00,VP Sales,,VP_Sales
 """)
     write(src, "Opportunity.csv", """
 Id,OwnerId,AccountId,Name,StageName,Amount,CloseDate,IsClosed,IsWon,CreatedDate,LeadSource,IsDeleted
@@ -101,8 +107,12 @@ Id,OwnerId,WhatId,WhoId,AccountId,Subject,StartDateTime,ActivityDate,DurationInM
     assert acts.loc["00T1x03", "status"] == "planned"
     # no ActivityDate: the task is dated by the next date the export has
     assert acts.loc["00T1x03", "occurred_at"] == pd.Timestamp("2024-02-03 08:30")
-    assert workbook.to_pandas("reps").set_index("rep_id").loc[
-        "0051x000001AAAA", "manager_id"] == "0051x000001CCCC"
+    reps = workbook.to_pandas("reps").set_index("rep_id")
+    assert reps.loc["0051x000001AAAA", "manager_id"] == "0051x000001CCCC"
+    # a rep's team is the name of its role, read from UserRole
+    assert reps["team"].fillna("-").to_dict() == {
+        "0051x000001AAAA": "EMEA Sales", "0051x000001BBBB": "US Sales", "0051x000001CCCC": "-"}
+    assert "user_roles: UserRole.csv read for lookups (3 rows)" in report.notes
 
 
 def test_salesforce_field_history_becomes_one_history_row_per_edit(tmp_path, workbook):
@@ -293,6 +303,9 @@ def test_salesforce_fivetran_seeds(keep, workbook):
     assert by_source.loc["sf_opportunity_history_data.csv", "accepted"] == 10
     assert set(by_source.loc[["sf_task_data.csv", "sf_event_data.csv"], "table"]) == {
         "activities"}
+    roles = pd.read_csv(FIXTURES / "salesforce" / "sf_user_role_data.csv")
+    assert f"user_roles: sf_user_role_data.csv read for lookups ({len(roles)} rows)" in \
+        report.notes
 
 
 @needs_fixtures

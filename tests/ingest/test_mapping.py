@@ -89,6 +89,23 @@ def test_status_by_time_is_an_activities_switch(tmp_path):
     assert "line 5: tables.activities.status_by_time must be true or false" in message
 
 
+def test_a_join_names_a_lookup_entry(tmp_path):
+    path = tmp_path / "map.yaml"
+    path.write_text("tables:\n"                                              # 1
+                    "  roles:\n"                                             # 2
+                    "    source: UserRole\n"                                 # 3
+                    "  reps:\n"                                              # 4
+                    "    joins:\n"                                           # 5
+                    "      team: {from: roles, by: RoleId, key: Id, take: Name}\n"  # 6
+                    "      name: {from: roles, take: Name}\n")               # 7
+    with pytest.raises(sa.MappingError) as caught:
+        load_mapping(path)
+    message = str(caught.value)
+    assert "line 6: tables.reps.joins.team: 'roles' is no entry with table: lookup" in message
+    assert "line 7: tables.reps.joins.name must say from (a lookup entry), by, key and take" \
+        in message
+
+
 def test_one_source_column_feeds_several_canonical_columns(workbook, reps, tmp_path):
     mapping = tmp_path / "map.yaml"
     mapping.write_text("tables:\n  opportunities:\n    columns:\n"
