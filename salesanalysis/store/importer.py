@@ -77,9 +77,8 @@ def run_import(raw: duckdb.DuckDBPyConnection, source, *, path: str, mapping=Non
             if "opportunities" in tables:  # dated when the data stands, not today
                 _snapshot(raw, import_id, as_of or pd.Timestamp(
                     latest_event(raw) or dt.date.today()).normalize().to_pydatetime())
-            problems = (raw.execute(f"SELECT * FROM {PROBLEMS} "
-                                    "ORDER BY table_name, source, row")
-                        .df().rename(columns=PROBLEM_NAMES))
+            problems = raw.execute(f"SELECT * FROM {PROBLEMS} ORDER BY table_name, source, "
+                                   "row").df().rename(columns=PROBLEM_NAMES)
             errors = problems[problems["severity"] == "error"]
             if strict and len(errors):
                 raise DataValidationError(errors.drop(columns=["severity", "import_id"])
@@ -96,15 +95,20 @@ def run_import(raw: duckdb.DuckDBPyConnection, source, *, path: str, mapping=Non
             raw.rollback()
             raise
     finally:
-        if steps is not None:
-            steps.close()
-        raw.execute("DETACH DATABASE IF EXISTS _source_db")
-        for item in prepared:
-            if item.typed:
-                raw.execute(f"DROP TABLE IF EXISTS temp.{item.typed}")
-        for entry in looked_up:
-            raw.execute(f"DROP TABLE IF EXISTS temp.{lookup_table(entry)}")
+        _clean_up(raw, steps, prepared, looked_up)
     return ImportReport(import_id, results, problems.drop(columns="import_id"), ignored, notes)
+
+
+def _clean_up(raw, steps, prepared, looked_up) -> None:
+    """Close the progress bar and drop what the import left in temporary tables."""
+    if steps is not None:
+        steps.close()
+    raw.execute("DETACH DATABASE IF EXISTS _source_db")
+    for item in prepared:
+        if item.typed:
+            raw.execute(f"DROP TABLE IF EXISTS temp.{item.typed}")
+    for entry in looked_up:
+        raw.execute(f"DROP TABLE IF EXISTS temp.{lookup_table(entry)}")
 
 
 def _stage_lookups(raw, found, *, into: list) -> list[str]:
