@@ -45,6 +45,8 @@ class TableMapping:
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     defaults: dict[str, object] = field(default_factory=dict)
     generate_ids: bool = False  # a key the source lacks is made from the row's values
+    # ... from these headers only (what identifies a record, not what changes)
+    id_columns: tuple[str, ...] = ()
     units: dict[str, str] = field(default_factory=dict)  # canonical column: unit in source
     won_stages: tuple[str, ...] = ()  # opportunities: stage values that mean won
     lost_stages: tuple[str, ...] = ()  # and lost, beside the built-in words

@@ -281,8 +281,12 @@ def _parse_table(entry: str, spec, problems: _Problems, parent) -> TableMapping 
                                      f"{', '.join((*UNIT_FACTORS, *CLOCK_UNITS))}")
     generate = spec.get("generate_ids", False)
     key = SCHEMAS[table].key
+    id_columns = ()
+    if isinstance(generate, list) and generate and all(isinstance(h, str) for h in generate):
+        generate, id_columns = True, tuple(generate)
     if generate not in (True, False):
-        problems.add(spec, "generate_ids", f"{here}.generate_ids must be true or false")
+        problems.add(spec, "generate_ids", f"{here}.generate_ids must be true, false or the "
+                                           "list of source columns that identify a row")
     elif generate and len(key) != 1:
         problems.add(spec, "generate_ids", f"{here}.generate_ids: {table} is keyed by "
                                            f"{', '.join(key)}, which cannot be generated")
@@ -304,7 +308,7 @@ def _parse_table(entry: str, spec, problems: _Problems, parent) -> TableMapping 
         values={c: {_text(k): str(v) for k, v in r.items()} for c, r in values.items()
                 if isinstance(r, dict)},
         defaults=dict(defaults),
-        generate_ids=generate is True,
+        generate_ids=generate is True, id_columns=id_columns,
         units={str(c): str(u) for c, u in units.items()},
         status_by_time=by_time is True,
         **stage_lists,

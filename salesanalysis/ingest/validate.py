@@ -25,7 +25,7 @@ from .derive import (derive_opportunities, derive_reps, derive_stages, derive_st
 from .coerce import (CoercionOptions, clean_text, clock_seconds, ident, literal, parse,
                      source_text, typed)
 from .keys import find_duplicates, flag_repeated_rows, merge_changes
-from .mapping import CLOCK_UNITS, UNIT_FACTORS, TableMapping
+from .mapping import CLOCK_UNITS, UNIT_FACTORS, TableMapping, normalize_name
 from .rules import bad_type_message, rules_for
 from ..schema import Column, TableSchema
 from .sources import STAGE, SourceTable, stage_columns, stage_select
@@ -80,7 +80,7 @@ _DERIVED = {("opportunities", "outcome")}
 
 
 def _typed_select(schema, found, stage_types, tmap, options, rules, row,
-                  text_columns, keep_deleted) -> str:
+                  text_columns, keep_deleted, id_columns=()) -> str:
     """Three layers: clean each source text once, read the values, then the rule mask."""
     clean = [f"{row} AS _row"]
     values = []
@@ -88,6 +88,8 @@ def _typed_select(schema, found, stage_types, tmap, options, rules, row,
         # the same row gives the same id, so importing it again changes nothing
         texts = ", ".join(f"coalesce(CAST({ident(c)} AS VARCHAR), '')"
                           for c in sorted(set(found.values()))) or "''"
+        if id_columns:  # what identifies the record, read loosely: the rest may change
+            texts = ", ".join(f"coalesce({_loose_text(c)}, '')" for c in id_columns)
         content = f"md5(concat_ws(chr(31), {texts}))"
         # a line repeated (two calls to one customer on one day) is a record of its
         # own: its n-th occurrence in the source's order adds n to its id
@@ -132,6 +134,12 @@ def _typed_select(schema, found, stage_types, tmap, options, rules, row,
             f"SELECT _row, {', '.join(values)} FROM ("
             f"SELECT {', '.join(clean)} FROM {STAGE}"
             f"{'' if keep_deleted else f' WHERE NOT {ident(DELETED)}'}))")
+
+
+def _loose_text(column: str) -> str:
+    """A staged value as text, for an id: case and blanks do not count."""
+    return (f"lower(trim(regexp_replace(CAST({ident(column)} AS VARCHAR), '\\s+', ' ', "
+            "'g')))")
 
 
 def _default(col: Column, tmap: TableMapping, options: CoercionOptions) -> str:
@@ -297,8 +305,10 @@ def prepare_table(con, src: SourceTable, schema: TableSchema, tmap: TableMapping
     typed_table = temp_name("_typed", tmap.name)
     text_columns = _text_columns(schema, found, stage_types, tmap)
     rules = rules_for(schema, text_columns, options, set(found))
+    by_header = {normalize_name(h): c for h, (c, _) in columns.items()}
     select = _typed_select(schema, found, stage_types, tmap, options, rules, row, text_columns,
-                           keep_deleted)
+                           keep_deleted, [by_header[normalize_name(h)] for h in tmap.id_columns
+                                          if normalize_name(h) in by_header])
     con.execute(f"CREATE OR REPLACE TEMP TABLE {typed_table} AS {select}")
     if con.execute(f"SELECT count(*) FROM {typed_table} WHERE _mask <> 0").fetchone()[0]:
         _record_rule_failures(con, result, import_id, rules, found, row, typed_table)

@@ -44,6 +44,19 @@ def test_importing_the_same_spreadsheets_again_changes_nothing(workbook, spreads
     assert ids.str.match(r"^O-[0-9a-f]{12}$").all()
 
 
+def test_a_deal_updated_in_the_sheet_stays_one_deal(workbook, spreadsheets):
+    workbook.import_data(spreadsheets, mapping=MAPPING)
+    before = workbook.to_pandas("opportunities").set_index("customer_id")["opportunity_id"]
+    deals = spreadsheets / "deals.csv"
+    # Delta's deal was won and its amount agreed; the salesperson's name was tidied
+    deals.write_text(deals.read_text().replace(
+        "2025-02-02,Ann Lee,Delta,Proposal,300,", "2025-02-02,ann  lee,Delta,Won,350,2025-03-01"))
+    workbook.import_data(spreadsheets, mapping=MAPPING)
+    after = workbook.to_pandas("opportunities").set_index("customer_id")
+    assert len(after) == 4 and after["opportunity_id"].to_dict() == before.to_dict()
+    assert after.loc["Delta", ["outcome", "amount"]].tolist() == ["won", 350.0]
+
+
 def test_a_line_entered_twice_is_kept_twice_and_flagged(workbook, spreadsheets):
     calls = spreadsheets / "calls.csv"
     calls.write_text(calls.read_text() + "2025-02-05,Tom Baker,Acme,12\n")
