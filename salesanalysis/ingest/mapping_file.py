@@ -246,6 +246,22 @@ def _parse_lookup(entry: str, spec, here: str, problems: _Problems) -> TableMapp
                         if isinstance(source, list) else str(source))
 
 
+def _parse_generate(spec, here, table, problems) -> tuple[bool, tuple[str, ...]]:
+    """``generate_ids``: true, false, or the source columns that name a row."""
+    generate = spec.get("generate_ids", False)
+    key = SCHEMAS[table].key
+    id_columns = ()
+    if isinstance(generate, list) and generate and all(isinstance(h, str) for h in generate):
+        generate, id_columns = True, tuple(generate)
+    if generate not in (True, False):
+        problems.add(spec, "generate_ids", f"{here}.generate_ids must be true, false or the "
+                                           "list of source columns that identify a row")
+    elif generate and len(key) != 1:
+        problems.add(spec, "generate_ids", f"{here}.generate_ids: {table} is keyed by "
+                                           f"{', '.join(key)}, which cannot be generated")
+    return generate is True, id_columns
+
+
 def _parse_table(entry: str, spec, problems: _Problems, parent) -> TableMapping | None:
     here = f"tables.{entry}"
     table = str(spec.get("table", entry))
@@ -279,17 +295,7 @@ def _parse_table(entry: str, spec, problems: _Problems, parent) -> TableMapping 
         elif unit not in UNIT_FACTORS and unit not in CLOCK_UNITS:
             problems.add(units, col, f"{here}.units.{col}: unknown unit {unit!r}; expected "
                                      f"{', '.join((*UNIT_FACTORS, *CLOCK_UNITS))}")
-    generate = spec.get("generate_ids", False)
-    key = SCHEMAS[table].key
-    id_columns = ()
-    if isinstance(generate, list) and generate and all(isinstance(h, str) for h in generate):
-        generate, id_columns = True, tuple(generate)
-    if generate not in (True, False):
-        problems.add(spec, "generate_ids", f"{here}.generate_ids must be true, false or the "
-                                           "list of source columns that identify a row")
-    elif generate and len(key) != 1:
-        problems.add(spec, "generate_ids", f"{here}.generate_ids: {table} is keyed by "
-                                           f"{', '.join(key)}, which cannot be generated")
+    generate, id_columns = _parse_generate(spec, here, table, problems)
     stage_lists = {}
     for key in _OPPORTUNITY_KEYS:
         listed = spec.get(key) or []
@@ -308,7 +314,7 @@ def _parse_table(entry: str, spec, problems: _Problems, parent) -> TableMapping 
         values={c: {_text(k): str(v) for k, v in r.items()} for c, r in values.items()
                 if isinstance(r, dict)},
         defaults=dict(defaults),
-        generate_ids=generate is True, id_columns=id_columns,
+        generate_ids=generate, id_columns=id_columns,
         units={str(c): str(u) for c, u in units.items()},
         status_by_time=by_time is True,
         **stage_lists,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 
 import pandas as pd
 
@@ -114,15 +115,69 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "value": ("value", "target", "quota", "goal", "amount"),
     },
 }
+# the usual headers of exports and sheets in German, French, Spanish, Italian, Portuguese
+# and Dutch, accents left out; after the English ones, which rank first
+_REP_WORDS = ("verkaufer", "vertriebsmitarbeiter", "mitarbeiter", "berater", "zustandig",
+              "vendeur", "commercial", "responsable", "vendedor", "comercial", "venditore",
+              "commerciale", "responsavel", "verkoper", "accountmanager", "eigenaar")
+_CUSTOMER_WORDS = ("kunde", "kundenname", "firma", "unternehmen", "societe", "entreprise",
+                   "cliente", "empresa", "azienda", "klant", "bedrijf", "klantnaam")
+_MORE_LANGUAGES = {
+    "opportunities": {
+        "rep_id": _REP_WORDS, "customer_id": _CUSTOMER_WORDS,
+        "product": ("produkt", "produit", "producto", "prodotto", "produto", "artikel"),
+        "source": ("quelle", "herkunft", "kanal", "origine", "fuente", "origen", "canal",
+                   "bron", "canale"),
+        "created_at": ("datum", "erstellt", "erstellt_am", "anlagedatum", "date_de_creation",
+                       "cree_le", "fecha", "fecha_de_creacion", "data", "data_creazione",
+                       "data_de_criacao", "aangemaakt", "aanmaakdatum"),
+        "stage": ("stufe", "verkaufsphase", "etape", "etapa", "fase", "stadium"),
+        "amount": ("betrag", "wert", "umsatz", "summe", "volumen", "montant", "valeur",
+                   "importe", "monto", "valor", "importo", "valore", "bedrag", "waarde"),
+        "expected_close": ("erwarteter_abschluss", "schlusstermin", "date_de_cloture_prevue",
+                           "cloture_prevue", "fecha_de_cierre_prevista", "fecha_prevista",
+                           "data_chiusura_prevista", "data_prevista", "verwachte_sluitingsdatum"),
+        "closed_at": ("abschlussdatum", "abgeschlossen_am", "date_de_cloture", "cloture",
+                      "fecha_de_cierre", "fecha_cierre", "data_chiusura", "data_de_fechamento",
+                      "sluitingsdatum", "gesloten_op"),
+        "outcome": ("ergebnis", "resultat", "resultado", "esito", "uitkomst", "resultaat"),
+        "lost_reason": ("verlustgrund", "raison_de_la_perte", "motivo_de_perdida",
+                        "motivo_perdita", "reden_verlies"),
+    },
+    "activities": {
+        "rep_id": _REP_WORDS, "customer_id": _CUSTOMER_WORDS,
+        "activity_type": ("art", "typ", "aktivitat", "tipo", "soort"),
+        "occurred_at": ("datum", "zeitpunkt", "fecha", "data", "tijdstip"),
+        "duration_s": ("dauer", "minuten", "duree", "duracion", "durata", "duracao", "duur"),
+        "outcome": ("ergebnis", "resultat", "resultado", "esito", "uitkomst"),
+        "status": ("erledigt", "estado", "stato", "statut"),
+    },
+    "reps": {"name": ("nom", "nombre", "nome", "naam"),
+             "team": ("equipe", "equipo", "squadra", "ploeg"),
+             "territory": ("gebiet", "territoire", "zona", "gebied")},
+    "customers": {"name": _CUSTOMER_WORDS, "customer_id": _CUSTOMER_WORDS,
+                  "industry": ("branche", "secteur", "sector", "settore", "sector"),
+                  "segment": ("kundengruppe", "categorie", "categoria")},
+}
+for _table, _columns in _MORE_LANGUAGES.items():
+    for _column, _names in _columns.items():
+        SYNONYMS[_table][_column] = (*SYNONYMS[_table][_column],
+                                     *(n for n in _names if n not in SYNONYMS[_table][_column]))
+
 # words in a file name that say which table it holds, most specific first
 _TABLE_WORDS = (("stages", ("stage",)), ("products", ("product", "catalog")),
                 ("targets", ("target", "quota", "goal")), ("contacts", ("contact", "person")),
                 ("activities", ("call", "activit", "visit", "meeting", "task", "event",
-                                "engagement")),
+                                "engagement", "anruf", "besuch", "termin", "aktivit",
+                                "appel", "visite", "llamada", "visita", "chiamat",
+                                "gesprek", "bezoek")),
                 ("reps", ("user", "rep", "owner", "employee", "team", "staff", "agent",
-                          "salespe")),
-                ("customers", ("account", "customer", "compan", "organi", "client")),
-                ("opportunities", ("deal", "opportunit", "pipeline", "lead")))
+                          "salespe", "verkaufer", "mitarbeiter", "vendeur", "vendedor")),
+                ("customers", ("account", "customer", "compan", "organi", "client", "kunde",
+                               "klant")),
+                ("opportunities", ("deal", "opportunit", "pipeline", "lead", "angebot",
+                                   "verkaufschance", "affaire", "oportunidad", "kans",
+                                   "trattativ")))
 _DATES = {"created_at", "expected_close", "closed_at", "occurred_at", "active_from", "active_to"}
 _NUMBERS = {"amount", "list_amount", "duration_s", "list_price", "probability", "value",
             "position"}
@@ -132,8 +187,11 @@ _TYPE_WORDS = (("call", ("call", "phone", "tel")), ("email", ("mail",)),
 
 
 def _bare(header: str) -> str:
-    """A header without its unit in brackets: 'Duration (min)' -> 'duration'."""
-    return normalize_name(re.sub(r"\s*[(\[].*?[)\]]\s*", " ", header)).strip("_")
+    """A header without its unit in brackets and accents: 'Duration (min)' -> 'duration',
+    'Verkäufer' -> 'verkaufer'."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", str(header))
+                    if not unicodedata.combining(c))
+    return normalize_name(re.sub(r"\s*[(\[].*?[)\]]\s*", " ", plain)).strip("_")
 
 
 def _share(values: pd.Series, test) -> float:
@@ -161,7 +219,7 @@ _OUTCOME_WORDS = {**{_words(w): "won" for w in WON_STAGES},
 
 
 def _table_of(name: str, frame: pd.DataFrame) -> tuple[str | None, str]:
-    low = name.lower()
+    low = _bare(name)
     for table, words in _TABLE_WORDS:
         if any(w in low for w in words):
             return table, f"the file name {name!r}"
@@ -261,6 +319,17 @@ def _options(samples: dict[str, pd.DataFrame]) -> dict[str, object]:
     return options
 
 
+def _ids_line(table: str, assigned) -> str:
+    """``generate_ids`` for a table without an id column: a deal's id from the columns
+    that name it (its date, salesperson and customer), so that its stage may change."""
+    naming = [next((h for h, (cols, _) in assigned.items() if column in cols), None)
+              for column in ("created_at", "rep_id", "customer_id")]
+    if table == "opportunities" and all(naming):
+        return (f"    generate_ids: [{', '.join(map(_q, naming))}]   # no id column: a deal "
+                "is named by these, so its stage and amount may change")
+    return "    generate_ids: true   # no id column: each row's values make its id"
+
+
 def propose(samples: dict[str, pd.DataFrame]) -> tuple[str, list[str]]:
     """A commented YAML mapping for ``samples`` and the tables it could not place."""
     lines = ["# Proposed by salesanalysis map from the headers and first rows of: "
@@ -268,7 +337,7 @@ def propose(samples: dict[str, pd.DataFrame]) -> tuple[str, list[str]]:
              "description: proposed mapping for " + ", ".join(samples)]
     options = _options(samples)
     if options:
-        lines.append("options: " + json.dumps(options).replace('"', ""))
+        lines.append("options: " + json.dumps(options))
     lines.append("tables:")
     skipped, entries = [], set()
     for name, frame in samples.items():
@@ -286,7 +355,7 @@ def propose(samples: dict[str, pd.DataFrame]) -> tuple[str, list[str]]:
         schema = SCHEMAS[table]
         found = {c for cols, _ in assigned.values() for c in cols}
         if schema.key[0] not in found and len(schema.key) == 1:
-            lines.append("    generate_ids: true   # no id column: each row's values make its id")
+            lines.append(_ids_line(table, assigned))
             found.add(schema.key[0])
         defaults = {}
         if table == "activities" and "activity_type" not in found:

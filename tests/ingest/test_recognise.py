@@ -116,3 +116,28 @@ def test_rejects_lists_every_rejected_row(tmp_path, capsys):
     rows = out.read_text().splitlines()
     assert len(rows) == 2 and "deals.csv" in rows[1] and "missing_value" in rows[1]
     assert ",2," in rows[1]  # the file's line 2
+
+
+def test_a_german_sheet_with_decimal_commas_is_proposed_and_imports(tmp_path):
+    (tmp_path / "Verkaufschancen.csv").write_text(
+        "Datum;Verkäufer;Kunde;Phase;Betrag;Abschlussdatum\n"
+        "03.01.2024;Tom Baker;Acme;Gewonnen;1.200,50;01.02.2024\n"
+        "05.01.2024;Ann Lee;Beta;Verloren;500,00;03.02.2024\n"
+        "07.01.2024;Tom Baker;Gamma;Angebot;300,00;\n", encoding="utf-8")
+    text, skipped = propose(read_samples(tmp_path))
+    data = yaml.safe_load(text)  # the decimal comma is written so it reads back
+    assert skipped == [] and data["options"] == {"decimal": ","}
+    deals = data["tables"]["opportunities"]
+    assert deals["columns"] == {"Verkäufer": "rep_id", "Kunde": "customer_id",
+                                "Datum": "created_at", "Phase": "stage", "Betrag": "amount",
+                                "Abschlussdatum": "closed_at"}
+    assert deals["generate_ids"] == ["Datum", "Verkäufer", "Kunde"]
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(text, encoding="utf-8")
+    wb = sa.open_workbook()
+    assert wb.import_data(tmp_path / "Verkaufschancen.csv", mapping=mapping).exit_code == 0
+    stored = wb.to_pandas("opportunities").set_index("customer_id")
+    # 1.200,50 is 1,200.50; 03.01.2024 is the 3rd of January; Gewonnen is won
+    assert stored.loc["Acme", ["amount", "outcome"]].tolist() == [1200.5, "won"]
+    assert stored.loc["Acme", "created_at"].strftime("%Y-%m-%d") == "2024-01-03"
+    assert stored["outcome"].to_dict() == {"Acme": "won", "Beta": "lost", "Gamma": "open"}
