@@ -103,7 +103,8 @@ def test_plots_draw_the_bridge_and_the_segments(wb):
     ax = plots.gap_bridge(found)
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert labels[0].startswith("2024-Q4") and labels[-1] == "2025-Q4 actual"
-    assert labels[1:-1] == list(found.bridge["driver"])
+    # one step per driver, named as a label starts: with a capital
+    assert labels[1:-1] == [d[0].upper() + d[1:] for d in found.bridge["driver"]]
     heights = [p.get_height() for p in ax.patches]
     assert heights[0] == pytest.approx(found.baseline) and heights[-1] == pytest.approx(found.actual)
     ax = plots.gap_segments(found)
