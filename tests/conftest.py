@@ -3,6 +3,7 @@ import pytest
 
 import salesanalysis as sa
 
+from backends import postgres  # noqa: F401 (the PostgreSQL server of the backend tests)
 from browsers import browser  # noqa: F401 (the Chromium fixture of the browser tests)
 from builders import FIELD_REPS, FINDINGS_RULES, REPS, build, opp, revenue_targets, won
 

@@ -1,4 +1,5 @@
-"""Counts and ratios built from measures, on small tables worked out by hand."""
+"""Counts and ratios built from measures, on small tables worked out by hand; the tests
+of the two module workbooks run on DuckDB and on PostgreSQL (the same numbers)."""
 
 import math
 
@@ -6,10 +7,11 @@ import pytest
 
 from salesanalysis import MissingDataError, kpi
 
+from backends import BACKENDS, on_backend
 from builders import REPS, act, build, customers, opp
 
-@pytest.fixture(scope="module")
-def meetings_wb():
+@pytest.fixture(scope="module", params=BACKENDS)
+def meetings_wb(request):
     """R1 in March 2025: 15 meetings with 15 prospects, 45 more calls (60 raw contacts),
     10 deals won. R2 did nothing in March; nobody did anything in February."""
     acts = [act(i, "R1", "meeting", f"2025-03-{1 + i % 28:02d} 10:00", f"C{i + 1:02d}")
@@ -21,7 +23,7 @@ def meetings_wb():
     opps = [opp(i, "R1", "2025-02-01", "won", "2025-03-20", customer=f"C{i + 1:02d}")
             for i in range(10)]
     wb = build(reps=REPS, customers=customers(16), activities=acts, opportunities=opps)
-    yield wb
+    yield on_backend(wb, request.param, request)
     wb.close()
 
 
@@ -132,8 +134,8 @@ def test_referral_requests_received_and_share_of_new_pipeline():
     assert out["referral_share"] == pytest.approx(0.3)
 
 
-@pytest.fixture(scope="module")
-def funnel_wb():
+@pytest.fixture(scope="module", params=BACKENDS)
+def funnel_wb(request):
     """Four won deals (10, 20, 30, 40 days), one lost; three had offers."""
     opps = [
         opp(1, "R1", "2025-06-01", "won", "2025-06-11", 1000, "C01", offer="2025-06-05",
@@ -147,7 +149,7 @@ def funnel_wb():
     ]
     acts = [act(1, "R1", "call", "2025-05-27 00:00", "C01")]  # five days before deal 1
     wb = build(reps=REPS, customers=customers(5), activities=acts, opportunities=opps)
-    yield wb
+    yield on_backend(wb, request.param, request)
     wb.close()
 
 
