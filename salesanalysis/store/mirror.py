@@ -77,6 +77,8 @@ class Mirror:
 def mirror(workbook, con) -> Mirror:
     """Copy every canonical table of ``workbook`` to the Ibis backend ``con`` (replacing
     tables of the same names there) and return what the KPI functions read it through."""
+    if con.name == "pyspark":  # without Arrow, Spark reads a missing text as "NaN"
+        con._session.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
     for name in TABLE_ORDER:
         frame = workbook.table(name).to_pyarrow()
         con.create_table(name, frame, overwrite=True)
