@@ -84,7 +84,7 @@ def test_os_and_driver_errors_end_in_one_message(tmp_path, capsys):
          "is a file; name a folder"),
         (["demo", "--workbook", str(folder), "--quiet"], "is a folder; name the workbook file"),
         (["info", "--workbook", str(folder)], "is a folder"),
-        (["import", "postgresql://user@localhost/sales", "--workbook",
+        (["import", "mssql+pyodbc://user@localhost/sales", "--workbook",
           str(tmp_path / "w.duckdb"), "--quiet"], "needs the Python package"),
         (["import", str(a_file), "--workbook", str(a_file / "w.duckdb"), "--quiet"],
          "cannot create the folder of workbook"),

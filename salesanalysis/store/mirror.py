@@ -7,17 +7,15 @@ workbook's at the time of the copy. It is read-only; imports go to the workbook.
 
 from __future__ import annotations
 
-import ibis
 import pandas as pd
 
-from ..errors import UnknownNameError
-from ..schema import SCHEMAS, TABLE_ORDER
-from .frames import to_pandas
+from ..schema import TABLE_ORDER
+from .tables import CanonicalTables
 
 __all__ = ["Mirror", "mirror"]
 
 
-class Mirror:
+class Mirror(CanonicalTables):
     """The KPI side of a :class:`~salesanalysis.store.workbook.Workbook` on ``con``."""
 
     read_only = True
@@ -30,20 +28,6 @@ class Mirror:
         self._column_counts = column_counts
         self._settings = settings
         self._cache: dict = {}
-
-    def table(self, name: str) -> ibis.Table:
-        if name not in SCHEMAS:
-            raise UnknownNameError(f"unknown table {name!r}; the canonical tables are: "
-                                   f"{', '.join(TABLE_ORDER)}")
-        return self.con.table(name)
-
-    def __getattr__(self, name: str):
-        if name in SCHEMAS:
-            return self.table(name)
-        raise AttributeError(name)
-
-    def to_pandas(self, name: str) -> pd.DataFrame:
-        return to_pandas(self.table(name).drop("_import_id"))
 
     def cached(self, key: str, make):
         """``make()`` once: a snapshot does not change."""

@@ -10,14 +10,14 @@ import duckdb
 import ibis
 import pandas as pd
 
-from ..errors import UnknownNameError, WorkbookError
+from ..errors import WorkbookError
 from ..ingest.coerce import ident
 from ..ingest.report import ImportReport
 from ..ingest.validate import PROBLEM_COLUMNS
 from ..layout import WORKBOOK_VARIABLE, find_workbook
 from ..schema import REQUIRED_TABLES, SCHEMAS, TABLE_ORDER
 from .dates import data_date_source
-from .frames import to_pandas
+from .tables import CanonicalTables
 from .importer import PROBLEM_NAMES, count_columns, run_import, stored_columns
 
 __all__ = ["Workbook", "open_workbook", "data_date"]
@@ -47,7 +47,7 @@ def _date_column(table: str) -> str | None:
     return "period" if table == "targets" else None
 
 
-class Workbook:
+class Workbook(CanonicalTables):
     """Canonical sales tables in one DuckDB file.
 
     Open with :func:`open_workbook`; tables are Ibis expressions (``wb.activities``
@@ -65,25 +65,7 @@ class Workbook:
     def _raw(self) -> duckdb.DuckDBPyConnection:
         return self.con.con
 
-    # -- reading -----------------------------------------------------------------
-    def table(self, name: str) -> ibis.Table:
-        if name not in SCHEMAS:
-            raise UnknownNameError(f"unknown table {name!r}; the canonical tables are: "
-                           f"{', '.join(TABLE_ORDER)}")
-        return self.con.table(name)
-
-    def __getattr__(self, name: str):
-        if name in SCHEMAS:
-            return self.table(name)
-        raise AttributeError(name)
-
-    def __dir__(self):
-        return sorted(set(super().__dir__()) | set(SCHEMAS))
-
-    def to_pandas(self, name: str) -> pd.DataFrame:
-        """A canonical table as a DataFrame, without the bookkeeping columns."""
-        return to_pandas(self.table(name).drop("_import_id"))
-
+    # -- reading (table, to_pandas: CanonicalTables) ----------------------------------
     def row_counts(self) -> dict[str, int]:
         return {t: self._scalar(f"SELECT count(*) FROM {ident(t)}") for t in TABLE_ORDER}
 
