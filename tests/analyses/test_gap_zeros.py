@@ -145,6 +145,32 @@ def test_against_a_target_the_usual_level_is_the_average_of_the_months_before():
     _adds_up(gap)
 
 
+def test_a_new_rep_against_a_target_needed_more_of_the_same():
+    # nothing before March: at March's own ratios the target of 2,000 needed 2,000 / 700
+    # times the activities, so the whole shortfall is volume
+    gap, bridge = _bridge(_workbook(
+        _month("2025-03", activities=5, offers=2, wins=1, amount=700.0),
+        targets=[("2025-03", 2000)]), against="target")
+    assert (gap.baseline, gap.actual, gap.gap) == (2000, 700, -1300)
+    assert bridge == pytest.approx({"activities": -1300, "Offers per activity": 0,
+                                    "Win rate": 0, "Revenue per win": 0})
+    assert "this period's own funnel scaled to the target" in gap.note
+    _adds_up(gap)
+
+
+def test_a_new_rep_without_an_offer_yet_misses_the_target_on_offers():
+    # three calls and no offer in the first month, against 2,000: no ratio to scale, so
+    # the first part of the funnel that is zero carries the gap
+    colleague_won = _month("2025-02", offers=1, wins=1, amount=100.0, rep="R2")
+    gap, bridge = _bridge(_workbook(_month("2025-03", activities=3), colleague_won,
+                                    targets=[("2025-03", 2000)]), against="target")
+    assert (gap.baseline, gap.actual) == (2000, 0)
+    assert bridge == {"activities": 0, "Offers per activity": -2000, "Win rate": 0,
+                      "Revenue per win": 0}
+    assert "offers per activity, carries the gap" in gap.note
+    _adds_up(gap)
+
+
 def test_a_target_of_zero_is_all_above_target():
     gap, bridge = _bridge(_workbook(_month("2025-02", **FEB), _month("2025-03", **FEB),
                                     targets=[("2025-03", 0)]), against="target")

@@ -233,7 +233,8 @@ def explain_gap(workbook, *, metric: str = "revenue", scope: str | None = None,
         actual_total = _divide(leaves[num].sum(), leaves[den].sum())
         baseline_total = _divide(leaves[f"{num}_expected"].sum(), leaves[f"{den}_expected"].sum())
     bridge, matrix, tree_note = _bridge(workbook, spec, dims, reps, (first, last),
-                                        (b_first, b_last), scale, leaves)
+                                        (b_first, b_last), scale, leaves,
+                                        target if against == "target" else None)
     segments = _ranked(found.causes, spec, actual_total - baseline_total)
     return GapExplanation(metric, spec.label, spec.unit, subject, period, against, base_label,
                           float(baseline_total), float(actual_total), bridge, segments, matrix,
@@ -275,7 +276,7 @@ def _divide(a, b):
     return float(a) / float(b) if b else float("nan")
 
 
-def _bridge(workbook, spec, dims, reps, now, before, scale, leaves):
+def _bridge(workbook, spec, dims, reps, now, before, scale, leaves, target=None):
     """Bridge by driver, and the segment x driver table along the first of ``dims`` that
     applies to every driver (``source`` does not apply to activities)."""
     dim = dims[0]
@@ -302,13 +303,41 @@ def _bridge(workbook, spec, dims, reps, now, before, scale, leaves):
     # against a target, the baseline is the usual level at the target's level: every
     # count scaled alike, so its ratios (offers per activity, win rate ...) are kept
     names = [n for n in dict.fromkeys([*spec.tree.names(), spec.tree.equals]) if n]
+    own = ""
+    if target is not None and not frames[0][spec.tree.equals].sum():
+        if not frames[1][spec.tree.equals].sum():
+            return _nothing_yet(spec, dim, frames[1], leaves, target)
+        frames[0] = frames[1].copy()
+        own = (f"There was no {spec.label.lower()} in those periods: the baseline is this "
+               "period's own funnel scaled to the target.")
     frames[0][names] = frames[0][names].astype(float) * scale
     totals = [f[names].sum().to_dict() for f in frames]
     tree, note = _suited_tree(spec, totals)
+    note = " ".join(n for n in (own, note) if n)
     effects = decompose_at_zeros(tree, totals[0], totals[1])
     bridge = effects.rename("effect").rename_axis("driver").reset_index()
     matrix = balance(driver_matrix(tree, frames[0], frames[1], by=dim), effects.to_dict())
     return bridge, matrix, note
+
+
+def _nothing_yet(spec, dim, actual, leaves, target):
+    """A target, and nothing to compare the funnel with: no usual level and nothing
+    this period. The first driver of the funnel that is zero carries the whole gap."""
+    tree = spec.tree
+    values = actual[list(tree.names())].sum()
+    zero = next((i for i, n in enumerate(tree.names()) if not values[n]), 0)
+    labels = tree.labels()
+    bridge = pd.DataFrame({"driver": labels,
+                           "effect": [-target if i == zero else 0.0 for i in range(len(labels))]})
+    note = (f"There was no {spec.label.lower()} before or in this period: the first part "
+            f"of the funnel that is zero, {labels[zero].lower()}, carries the gap.")
+    if dim not in leaves:
+        return bridge, pd.DataFrame(), note
+    value = spec.value
+    parts = leaves.groupby(dim)[value].sum() - leaves.groupby(dim)[f"{value}_expected"].sum()
+    matrix = pd.DataFrame(0.0, index=parts.index, columns=labels)
+    matrix[labels[zero]] = parts
+    return bridge, matrix.assign(total=parts), note
 
 
 def _suited_tree(spec, totals) -> tuple[Tree, str]:
