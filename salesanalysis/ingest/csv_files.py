@@ -77,12 +77,26 @@ def _suggestion(path: Path) -> str:
         return "pass its encoding, e.g. encoding='latin-1' (or --encoding latin-1)"
 
 
+class _NotUtf8(SourceError):
+    """A file read as UTF-8 that is not."""
+
+
 def _not_text(path: Path, encoding: str, data: bytes, error: UnicodeDecodeError,
               lines_before: int) -> SourceError:
     line = lines_before + data.count(b"\n", 0, error.start) + 1
     byte = data[error.start:error.start + 1].hex().upper()
     hint = _suggestion(path) if encoding == "utf-8" else "check the encoding it was saved in"
-    return SourceError(f"{path}: line {line} is not {encoding} text (byte 0x{byte}); {hint}")
+    kind = _NotUtf8 if encoding == "utf-8" else SourceError
+    return kind(f"{path}: line {line} is not {encoding} text (byte 0x{byte}); {hint}")
+
+
+def _windows_text(path: Path) -> bool:
+    """Whether all of ``path`` reads as Windows-1252, as Excel on Windows saves CSV."""
+    try:
+        _decode_all(path, "cp1252", lambda text: None)
+    except SourceError:
+        return False
+    return True
 
 
 def _check_utf8(path: Path) -> None:
@@ -206,14 +220,23 @@ def csv_stager(path: Path, encoding: str,
     (which returns the number of rows staged) and returns each record's line number."""
     def stage(con) -> Sequence[int]:
         actual = _encoding(path, encoding)
+        try:
+            return read(con, actual)
+        except _NotUtf8:
+            # not UTF-8 but Windows-1252 throughout: what Excel on Windows writes
+            if actual == "utf-8" and _windows_text(path):
+                return read(con, "cp1252")
+            raise
+
+    def read(con, actual: str) -> Sequence[int]:
         readable = path if actual == "utf-8" else _utf8_copy(path, actual)
         try:
             try:
                 skipped, delimiter, names = _header(readable, path)
             except UnicodeDecodeError:
                 _check_utf8(path)
-                raise SourceError(f"{path}: the header line is not utf-8 text; "
-                                  f"{_suggestion(path)}") from None
+                raise _NotUtf8(f"{path}: the header line is not utf-8 text; "
+                               f"{_suggestion(path)}") from None
             columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
             args = (f"{file_literal(readable)}, auto_detect = false, header = true, "
                     f"skip = {skipped}, delim = {literal(delimiter)}, quote = '\"', "

@@ -3,6 +3,7 @@ what recognising an export and proposing a mapping look at."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -24,7 +25,11 @@ _STEM = re.compile(r"(\.csv|\.parquet|\.pq|\.tsv|\.txt)?(\.gz)?$", re.I)
 def _csv_sample(path: Path, rows: int, encoding: str) -> pd.DataFrame:
     with _open_binary(path) as f:
         head = f.read(1 << 20)
-    text = head.decode(_encoding(path, encoding), errors="replace")
+    actual = _encoding(path, encoding)
+    try:  # incremental: a character cut at the end of the sample is no error
+        text = codecs.getincrementaldecoder(actual)().decode(head)
+    except UnicodeDecodeError:  # as the import reads it: else Windows-1252, as Excel saves
+        text = head.decode("cp1252" if actual == "utf-8" else actual, errors="replace")
     lines = [line for line in io.StringIO(text).read().splitlines()]
     while lines and not lines[0].strip():
         lines.pop(0)

@@ -20,11 +20,20 @@ def test_a_windows_1252_file_reads_under_its_encoding_names(workbook, tmp_path, 
                                                            "\u2013 \u20ac5"]
 
 
-def test_a_windows_1252_file_read_as_utf8_names_the_line_and_the_encoding(workbook, tmp_path):
+def test_a_windows_1252_file_reads_without_being_told(workbook, tmp_path):
+    # what Excel on Windows saves: not UTF-8, and Windows-1252 throughout
     path = tmp_path / "reps.csv"
     path.write_bytes(("rep_id,name\nX0,plain\n" + WINDOWS_TEXT.split("\n", 1)[1])
                      .encode("cp1252"))
-    with pytest.raises(sa.SourceError, match=r"line 3 is not utf-8 text.*--encoding cp1252"):
+    workbook.import_data(path)
+    assert workbook.to_pandas("reps")["name"].tolist() == [
+        "plain", "Caf\u00e9 \u201cquoted\u201d \u2013 \u20ac5"]
+
+
+def test_a_file_in_neither_encoding_names_the_line(workbook, tmp_path):
+    path = tmp_path / "reps.csv"
+    path.write_bytes(b"rep_id,name\nX0,plain\nX1,\x81\x8d\n")  # undefined in Windows-1252
+    with pytest.raises(sa.SourceError, match=r"line 3 is not utf-8 text.*--encoding latin-1"):
         workbook.import_data(path)
     assert workbook.imports().empty
 

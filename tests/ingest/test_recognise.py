@@ -141,3 +141,16 @@ def test_a_german_sheet_with_decimal_commas_is_proposed_and_imports(tmp_path):
     assert stored.loc["Acme", ["amount", "outcome"]].tolist() == [1200.5, "won"]
     assert stored.loc["Acme", "created_at"].strftime("%Y-%m-%d") == "2024-01-03"
     assert stored["outcome"].to_dict() == {"Acme": "won", "Beta": "lost", "Gamma": "open"}
+
+
+def test_a_french_sheet_saved_by_excel_on_windows_is_read_and_proposed(tmp_path):
+    (tmp_path / "affaires.csv").write_bytes(
+        "Date,Vendeur,Client,Étape,Montant\n"
+        "2024-01-03,Léa Martin,Société Générale,Gagné,1200\n".encode("cp1252"))
+    text, _ = propose(read_samples(tmp_path))
+    assert yaml.safe_load(text)["tables"]["opportunities"]["columns"]["Étape"] == "stage"
+    wb = sa.open_workbook()
+    assert wb.import_data(tmp_path, mapping="auto").exit_code == 0
+    deal = wb.to_pandas("opportunities").iloc[0]
+    assert (deal["rep_id"], deal["customer_id"], deal["outcome"]) == (
+        "Léa Martin", "Société Générale", "won")
