@@ -103,6 +103,23 @@ def _unsaved_formulas(path: Path, sheet: str, rows: dict[int, list]) -> list[str
     return cells
 
 
+def _filled(row) -> list:
+    return [v for v in row if v is not None and str(v).strip()]
+
+
+def _from_header(rows: dict[int, list], numbers: list[int]) -> list[int]:
+    """The row numbers from the header on. A sheet may start with a title above its
+    table ("Deals 2024" alone in A1): when the first row holds one cell and a row of
+    several text cells follows within ten rows, that row is the header."""
+    if len(_filled(rows[numbers[0]])) != 1:
+        return numbers
+    for i, number in enumerate(numbers[1:11], start=1):
+        cells = _filled(rows[number])
+        if len(cells) >= 2:
+            return numbers[i:] if all(isinstance(v, str) for v in cells) else numbers
+    return numbers
+
+
 def read_sheet(path: Path, sheet: str, label: str) -> tuple[pd.DataFrame, list[int]]:
     """The sheet as a frame of cell values (header row 1 of the values) and the sheet
     row number of each frame row. Cells right of the header go to columns named
@@ -130,7 +147,7 @@ def read_sheet(path: Path, sheet: str, label: str) -> tuple[pd.DataFrame, list[i
                 row[c1 - 1:c2] = [value] * (c2 - c1 + 1)
     if not rows:
         raise SourceError(f"{label}: the sheet is empty; its first row must name the columns")
-    numbers = sorted(rows)
+    numbers = _from_header(rows, sorted(rows))
     names = [str(v).strip() if v is not None else "" for v in rows[numbers[0]]]
     while names and not names[-1]:
         names.pop()

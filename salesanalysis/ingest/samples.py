@@ -56,14 +56,16 @@ def read_samples(source, *, rows: int = 200, encoding: str = "utf-8") -> dict[st
         files += sorted(p for p in path.iterdir() if p.is_file() and TABLE_FILES.search(p.name)
                         and not p.name.startswith(".")) if path.is_dir() else [path]
     out: dict[str, pd.DataFrame] = {}
+    unreadable: list[str] = []
     for path in files:
         suffix = path.suffix.lower()
         if suffix in (".xlsx", ".xlsm"):
             for sheet in sheet_names(path):
                 try:
                     frame, _ = read_sheet(path, sheet, f"{path.name}[{sheet}]")
-                except SourceError:
-                    continue  # an empty or unreadable sheet holds nothing to map
+                except SourceError as exc:  # an empty or unreadable sheet: nothing to map
+                    unreadable.append(str(exc))
+                    continue
                 out[sheet] = frame.head(rows).map(lambda v: "" if v is None else str(v))
         elif suffix in (".parquet", ".pq"):
             frame = duckdb.sql(f"SELECT * FROM read_parquet({file_literal(path)}) "
@@ -71,4 +73,6 @@ def read_samples(source, *, rows: int = 200, encoding: str = "utf-8") -> dict[st
             out[_STEM.sub("", path.name)] = frame.astype(str).where(frame.notna(), "")
         elif TABLE_FILES.search(path.name):
             out[_STEM.sub("", path.name)] = _csv_sample(path, rows, encoding)
+    if not out and unreadable:  # say why, rather than that there is nothing
+        raise SourceError("\n".join(unreadable))
     return out

@@ -101,3 +101,24 @@ def test_an_empty_sheet_says_so(workbook, tmp_path):
     path = sheet(tmp_path / "reps.xlsx", [])
     with pytest.raises(sa.SourceError, match=r"reps\.xlsx\[reps\]: the sheet is empty"):
         workbook.import_data(path)
+
+
+def test_a_title_above_the_table_is_not_its_header(workbook, tmp_path):
+    path = sheet(tmp_path / "team.xlsx", [["Our sales team, 2024"], [],
+                                          ["rep_id", "name"], ["R1", "Ana"], ["R2", "Ben"]])
+    report = workbook.import_data(path, table="reps")
+    assert report.ok
+    assert workbook.to_pandas("reps")["name"].tolist() == ["Ana", "Ben"]
+    # one cell over a row of numbers is a one-column table, not a title
+    numbers = sheet(tmp_path / "one.xlsx", [["rep_id"], ["R7", 3]])
+    from salesanalysis.ingest.excel_files import read_sheet
+    frame, rows = read_sheet(numbers, "reps", "one.xlsx[reps]")
+    assert list(frame.columns)[0] == "rep_id" and rows == [2]
+
+
+def test_map_says_why_a_sheet_cannot_be_read(tmp_path, capsys):
+    from salesanalysis.cli import main
+
+    sheet(tmp_path / "deals.xlsx", [["Date", "Amount"], ["2024-01-03", "=1+1"]], title="deals")
+    assert main(["map", str(tmp_path / "deals.xlsx")]) == 1
+    assert "1 formula cell(s) have no saved value (B2)" in capsys.readouterr().err
