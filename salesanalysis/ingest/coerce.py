@@ -18,7 +18,9 @@ TRUE_WORDS = ("yes", "y", "true", "t", "1", "x", "ja", "si", "sí", "oui", "wahr
 FALSE_WORDS = ("no", "n", "false", "f", "0", "", "nein", "non", "falsch")
 
 _TIME_SUFFIXES = ("", " %H:%M", " %H:%M:%S")
-_MONTH_NAMES = ("%d-%b-%Y", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%d-%b-%y")
+# a two-digit year before a four-digit one: %Y would read 03-Jan-24 as the year 24
+_MONTH_NAMES = ("%d-%b-%y", "%d-%b-%Y", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y",
+                "%b %d %Y", "%B %d %Y")
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,9 @@ class CoercionOptions:
         bases = [slash, "%d.%m.%Y", "%Y/%m/%d"]
         if self.dayfirst:
             bases.append("%d-%m-%Y")
-        formats = [b + t for b in bases for t in _TIME_SUFFIXES]
+        formats = [f for b in bases for t in _TIME_SUFFIXES
+                   for f in ((b.replace("%Y", "%y") + t,) if b.startswith("%d") or
+                             b.startswith("%m") else ()) + (b + t,)]
         return formats + list(_MONTH_NAMES)
 
 
@@ -129,9 +133,11 @@ def _timestamp(text: str, options: CoercionOptions) -> str:
     zoned = f"timezone('UTC', TRY_CAST({text} AS TIMESTAMPTZ))"
     epoch_ms = (f"(CASE WHEN regexp_full_match({text}, '1?[0-9]{{12}}') "
                 f"THEN make_timestamp(CAST({text} AS BIGINT) * 1000) END)")
+    # DuckDB's own cast only for a year first: it reads 01/03/24 as 24 March of year 1
+    year_first = f"regexp_matches({text}, '^[0-9]{{4}}[^0-9]')"
     return (f"COALESCE(CASE WHEN {_has_offset(text)} THEN {zoned} "
-            f"ELSE TRY_CAST({text} AS TIMESTAMP) END, try_strptime({text}, {formats}), "
-            f"{epoch_ms})")
+            f"WHEN {year_first} THEN TRY_CAST({text} AS TIMESTAMP) END, "
+            f"try_strptime({text}, {formats}), {epoch_ms})")
 
 
 def _bool(text: str) -> str:

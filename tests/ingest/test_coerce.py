@@ -32,6 +32,15 @@ def test_integers_reject_fractions():
     assert read(["3", "3.0", "3.5", "1,000"], Column("x", "int")) == [3, 3, None, 1000]
 
 
+def test_dates_with_month_names_as_people_write_them():
+    ts = Column("x", "timestamp")
+    values = ["Jan 3 2024", "Jan 3, 2024", "January 3, 2024", "3 January 2024",
+              "03-Jan-24", "01/03/24", "03.01.24 10:15", "Jan 32 2024"]
+    # two-digit years are this century's, not the first's
+    assert [str(v) if v else None for v in read(values, ts)] == [
+        *["2024-01-03 00:00:00"] * 6, "2024-01-03 10:15:00", None]
+
+
 def test_month_first_by_default_and_day_first_on_request():
     ts = Column("x", "timestamp")
     values = ["03/04/2024", "31/12/2024", "2024-04-03", "03.04.2024 10:15", "15-Jan-2024",
