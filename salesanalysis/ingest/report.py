@@ -136,9 +136,12 @@ class ImportReport:
 
 
 def _excluded_words(result) -> str:
-    deleted = result.excluded - result.untracked
-    words = [f"{deleted:,} deleted in the source" if result.untracked else
-             "deleted in the source"] if deleted else []
-    if result.untracked:
-        words.append(f"{result.untracked:,} changes of fields not taken")
-    return ", ".join(words)
+    parts = [(result.excluded - result.untracked - result.totals - result.empty,
+              "deleted in the source", "deleted in the source"),
+             (result.untracked, "change of a field not taken", "changes of fields not taken"),
+             (result.totals, "totals row", "totals rows"),
+             (result.empty, "empty row", "empty rows")]
+    parts = [(n, one if n == 1 else many) for n, one, many in parts if n]
+    if len(parts) == 1 and parts[0][1] == "deleted in the source":
+        return "deleted in the source"
+    return ", ".join(f"{n:,} {why}" for n, why in parts)

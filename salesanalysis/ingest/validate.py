@@ -58,6 +58,8 @@ class TableResult:
     flagged: int = 0
     excluded: int = 0  # marked deleted in the source (or, below, not tracked), left out
     untracked: int = 0  # a change log's changes of fields the mapping does not take
+    totals: int = 0  # a spreadsheet's totals rows ("Total" under the deals)
+    empty: int = 0  # rows without a value (a line of separators)
     derived_stages: int = 0  # stages written from the deals' stage values
     unused_columns: list[str] = field(default_factory=list)
 
@@ -243,6 +245,31 @@ def _note(con, result, import_id, notes: list[tuple[str, str]]) -> None:
                 f"'mapping_column_absent' AS reason, {literal(note)} AS message")
 
 
+# what a spreadsheet's totals row says in its first cells
+TOTAL_WORDS = ("total", "totals", "grand total", "subtotal", "sum", "summe", "gesamt",
+               "gesamtsumme", "zwischensumme", "somme", "totaal", "totale", "suma")
+
+
+def _drop_non_records(con, headers: list[str], columns) -> tuple[int, int]:
+    """Leave out (and count) the rows that are no records: the totals of the others (a
+    total word in one of the first three cells, at most half the cells filled) and rows
+    with no value at all (a line of separators)."""
+    staged = [columns[h][0] for h in headers if h in columns]
+    if not staged:
+        return 0, 0
+    words = ", ".join(literal(w) for w in TOTAL_WORDS)
+    said = " OR ".join(f"lower(trim(CAST({ident(c)} AS VARCHAR))) IN ({words})"
+                       for c in staged[:3])
+    filled = " + ".join(f"(CASE WHEN nullif(trim(CAST({ident(c)} AS VARCHAR)), '') IS NULL "
+                        "THEN 0 ELSE 1 END)" for c in staged)
+    totals = f"({said}) AND ({filled}) * 2 <= {len(staged)}" if len(staged) > 1 else "FALSE"
+    counts = con.execute(f"SELECT count(*) FILTER ({totals}), count(*) FILTER (({filled}) = 0) "
+                         f"FROM {STAGE}").fetchone()
+    if any(counts):
+        con.execute(f"DELETE FROM {STAGE} WHERE ({totals}) OR ({filled}) = 0")
+    return counts
+
+
 def _melted_source(con, src, tmap, columns, found, row, keep_deleted) -> SourceTable | None:
     """The opportunities' per-stage date columns as a source of opportunity_history."""
     into = temp_name("_melted", tmap.name)
@@ -287,6 +314,8 @@ def prepare_table(con, src: SourceTable, schema: TableSchema, tmap: TableMapping
             f"{'TRUE' if keep_deleted else f'NOT {ident(DELETED)}'}) FROM {STAGE}").fetchone()[0]
         con.execute(f"DELETE FROM {STAGE} WHERE {ident(UNTRACKED)}")
         result.excluded += result.untracked
+    result.totals, result.empty = _drop_non_records(con, source_headers, columns)
+    result.excluded += result.totals + result.empty
     extra = (_melted_source(con, src, tmap, columns, found, row, keep_deleted)
              if tmap.stage_dates else None)
     generated = {schema.key[0]} if tmap.generate_ids else set()

@@ -88,3 +88,15 @@ def test_units_and_generated_ids_are_checked(workbook, tmp_path, spec, message):
     with pytest.raises(sa.MappingError, match=message):
         workbook.import_data({"reps": pd.DataFrame({"rep_id": ["R1"], "name": ["a"]})},
                              mapping=tmp_path / "map.yaml")
+
+
+def test_a_totals_row_under_the_deals_is_left_out_and_counted(workbook, spreadsheets):
+    deals = spreadsheets / "deals.csv"
+    deals.write_text(deals.read_text() + ",,,,,\nTotal,,,,2800,\n")
+    report = workbook.import_data(spreadsheets, mapping=MAPPING)
+    assert report.exit_code == 0
+    deals_read = report.results[0]
+    # 4 deals, a line of separators and the totals row: neither is a deal
+    assert (deals_read.rows_read, deals_read.accepted, deals_read.excluded) == (6, 4, 2)
+    assert "excluded 2 (1 totals row, 1 empty row)" in str(report)
+    assert workbook.to_pandas("opportunities")["amount"].sum() == 2800
