@@ -181,9 +181,14 @@ _TABLE_WORDS = (("stages", ("stage",)), ("products", ("product", "catalog")),
 _DATES = {"created_at", "expected_close", "closed_at", "occurred_at", "active_from", "active_to"}
 _NUMBERS = {"amount", "list_amount", "duration_s", "list_price", "probability", "value",
             "position"}
-_TYPE_WORDS = (("call", ("call", "phone", "tel")), ("email", ("mail",)),
-               ("meeting", ("meeting", "appointment", "lunch")), ("visit", ("visit",)),
-               ("demo", ("demo",)), ("task", ("task", "to do", "todo", "deadline")))
+_TYPE_WORDS = (("call", ("call", "phone", "tel", "anruf", "appel", "llamada", "chiamat",
+                         "gesprek", "ligac")),
+               ("email", ("mail",)),
+               ("meeting", ("meeting", "appointment", "lunch", "termin", "reunion", "riunion",
+                            "afspraak", "rendez")),
+               ("visit", ("visit", "besuch", "bezoek")),
+               ("demo", ("demo",)), ("task", ("task", "to do", "todo", "deadline", "aufgabe",
+                                               "tache", "tarea")))
 
 
 def _bare(header: str) -> str:

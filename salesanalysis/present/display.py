@@ -13,6 +13,7 @@ import math
 import re
 from contextlib import contextmanager
 
+import numpy as np
 import pandas as pd
 from IPython.display import HTML, display
 
@@ -39,6 +40,10 @@ def header(workbook, *, title: str, subject: str, period: str) -> HTML:
         "</div>")
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_))
+
+
 def table(frame: pd.DataFrame, *, units: dict[str, str] | None = None,
           unit_column: str | None = None, columns: dict[str, str] | None = None,
           empty: str = "Nothing this period.") -> "Table":
@@ -57,10 +62,12 @@ def table(frame: pd.DataFrame, *, units: dict[str, str] | None = None,
         if pd.api.types.is_bool_dtype(out[col]):
             out[col] = out[col].map({True: "yes", False: "no"})
     if unit_column is not None:
+        # numbers, also in a column that mixes them with words ("unknown")
         numeric = [c for c in out.columns if c not in units and c != unit_column
-                   and pd.api.types.is_numeric_dtype(out[c])]
+                   and (pd.api.types.is_numeric_dtype(out[c]) or out[c].dtype == object)]
         for col in numeric:
-            out[col] = [format_value(v, u) for v, u in zip(out[col], out[unit_column])]
+            out[col] = [format_value(v, u) if _is_number(v) else v
+                        for v, u in zip(out[col], out[unit_column])]
         out = out.drop(columns=unit_column)  # it shows in how each number is written
     for col, unit in units.items():
         if col in out:

@@ -54,3 +54,11 @@ def test_a_table_reads_missing_values_of_any_kind_as_blank_and_aligns_numbers_ri
     assert '<th class="sa-number">deals</th>' in page and "<th>rep</th>" in page
     assert '<td class="sa-number"></td>' in page  # unknown, not 0
     assert "<td>yes</td>" in page and "<td>no</td>" in page
+
+
+def test_a_value_column_with_words_still_formats_its_numbers():
+    frame = pd.DataFrame({"item": ["Open deals", "Open pipeline", "Weighted pipeline"],
+                          "value": [3, 12500.0, "unknown"],
+                          "unit": ["count", "currency", "currency"]})
+    html = display.table(frame, unit_column="unit")._repr_html_()
+    assert "<td>12,500</td>" in html and "<td>unknown</td>" in html and "12500.0" not in html
