@@ -24,6 +24,7 @@ from ..kpi.units import use_currency
 from ..layout import safe_name
 from ..reports import explorer as ex
 from . import explorer_parts as parts, explorer_widgets as widgets, plots
+from ..store.roster import rep_label
 from .tiles import Tiles
 
 __all__ = ["Explorer", "DEBOUNCE_SECONDS"]
@@ -166,7 +167,7 @@ class Explorer:
             people = people[people["department"] == self.department.value]
         if self.team.value:
             people = people[people["team"] == self.team.value]
-        parts.offer(self.rep, [("All reps", _ALL), *((parts.rep_words(r.name, r.rep_id), r.rep_id)
+        parts.offer(self.rep, [("All reps", _ALL), *((rep_label(r.name, r.rep_id), r.rep_id)
                                                 for r in people.itertuples())])
 
     def _range_options(self, grain: str, first: str | None, last: str | None) -> None:
@@ -356,7 +357,7 @@ class Explorer:
     def _draw_breadcrumb(self) -> None:
         selection = self.selection
         steps = [("company", "Whole company")] + [
-            (lv, parts.rep_words(self._name(v), v) if lv == "rep" else v)
+            (lv, rep_label(self._name(v), v) if lv == "rep" else v)
             for lv in ("department", "team", "rep") if (v := getattr(selection, lv))]
         self.breadcrumb.children = widgets.breadcrumb(steps, on_up=self.up)
 

@@ -19,7 +19,7 @@ from . import plots
 from .display import table as readable
 from .tiles import Tile, Tiles, status
 
-__all__ = ["tiles", "trend", "columns", "units", "png", "signed", "offer", "rep_words",
+__all__ = ["tiles", "trend", "columns", "units", "png", "signed", "offer",
            "filter_words", "static_page", "formula", "save"]
 
 
@@ -124,10 +124,6 @@ def offer(dropdown, options) -> None:
     value = dropdown.value
     dropdown.options = options
     dropdown.value = value if value in {v for _, v in options} else options[0][1]
-
-
-def rep_words(name, rep_id) -> str:
-    return str(rep_id) if pd.isna(name) or name == rep_id else f"{name} ({rep_id})"
 
 
 def filter_words(selection) -> str:

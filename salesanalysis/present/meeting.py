@@ -26,7 +26,7 @@ from ..reports import rep_review as review
 from ..kpi import units
 from ..kpi.units import format_value
 from ..kpi.registry import REGISTRY
-from ..store.roster import members
+from ..store.roster import members, rep_label
 from ..errors import InvalidArgumentError, MissingDataError, TemplateError
 from .display import Unavailable, attempt, reason
 
@@ -282,7 +282,7 @@ def meeting_document(workbook, path, *, rep: str, period: str, rules=None, found
     sheet = pd.concat([still_open, proposed], ignore_index=True).drop_duplicates(
         "action_id", keep="first")
     how_to = pd.DataFrame({"how to use": [
-        f"Review of {context['rep']['name']} ({rep}) for {period}; data as of "
+        f"Review of {rep_label(context['rep']['name'], rep)} for {period}; data as of "
         f"{context['data_date']}.",
         "Take notes in the agenda sheet.",
         "In the actions sheet: set the status of earlier actions (open, done, dropped), "

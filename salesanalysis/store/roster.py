@@ -13,8 +13,8 @@ from ..errors import UnknownNameError
 from .cache import cached
 from .frames import to_pandas
 
-__all__ = ["reps_frame", "seller_filter", "seller_ids", "sellers_frame", "members", "keep_team", "rep_info", "rep_names",
-           "customer_names"]
+__all__ = ["reps_frame", "seller_filter", "seller_ids", "sellers_frame", "members", "keep_team",
+           "rep_info", "rep_names", "customer_names", "rep_label"]
 
 
 @cached
@@ -95,3 +95,9 @@ def customer_names(workbook) -> dict:
 def rep_names(workbook) -> pd.Series:
     """rep_id -> name of every rep."""
     return reps_frame(workbook).set_index("rep_id")["name"]
+
+
+def rep_label(name, rep_id) -> str:
+    """A rep as people read one: ``Ana Lopez (R001)``, or the name alone when the name is
+    the id (a spreadsheet's salespeople)."""
+    return str(rep_id) if pd.isna(name) or name == rep_id else f"{name} ({rep_id})"

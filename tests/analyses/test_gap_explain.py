@@ -145,6 +145,10 @@ def test_without_activities_the_revenue_bridge_uses_the_tree_the_data_allows(off
     assert gap.bridge["effect"].sum() == pytest.approx(100.0)  # the bridge adds up
     assert gap.note.startswith("The bridge splits revenue into " + " x ".join(
         d.lower() for d in drivers))
+    # it names what the fuller tree needs: no activities were loaded, nor offer dates
+    assert "the fuller tree needs " in gap.note
+    assert "table activities (no rows loaded)" in gap.note
+    assert ("offer_sent_at" in gap.note) == (not offers)
     if not offers:  # one win instead of two, each worth three times as much
         effects = dict(zip(gap.bridge["driver"], gap.bridge["effect"]))
         assert effects["wins"] < 0 < effects["Revenue per win"]

@@ -257,10 +257,12 @@ def _tree_the_data_allows(workbook, spec: _Metric) -> tuple[_Metric, str]:
     if tree is spec.tree:
         return spec, ""
     words = " x ".join(tree.labels()).lower()
+    fuller = set(spec.tree.names()) | {spec.tree.equals}
+    needs = sorted({need for base in fuller
+                    for need in missing(workbook, kpi.get(spec.bases[base]).columns)})
     return (replace(spec, tree=tree),
-            f"The bridge splits {spec.label.lower()} into {words}: the data has no "
-            f"{'activities' if 'offers' in tree.names() else 'activities or offer dates'} "
-            "for the fuller tree.")
+            f"The bridge splits {spec.label.lower()} into {words}: the fuller tree needs "
+            f"{'; '.join(needs)}.")
 
 
 def _ranked(causes, spec, gap):

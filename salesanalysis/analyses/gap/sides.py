@@ -9,7 +9,7 @@ from ...kpi.engine import coverage
 from ...kpi.facts import FACTS, MEASURES
 from ...kpi.periods import Period
 from ...store.frames import mergeable, to_pandas
-from ...store.roster import members
+from ...store.roster import members, rep_label
 
 __all__ = ["scope_reps", "baseline_bounds", "usual_bounds", "summed", "leaves_of",
            "target_sum", "USUAL_PERIODS"]
@@ -51,8 +51,7 @@ def scope_reps(workbook, scope):
     if scope in (None, "", "all"):
         return "the company", list(reps["rep_id"])
     if scope in set(reps["rep_id"]):
-        name = reps.loc[reps["rep_id"] == scope, "name"].iloc[0]
-        return f"{name} ({scope})", [scope]
+        return rep_label(reps.loc[reps["rep_id"] == scope, "name"].iloc[0], scope), [scope]
     if scope in set(reps["team"]):
         return f"team {scope}", list(reps.loc[reps["team"] == scope, "rep_id"])
     raise InvalidArgumentError(f"scope must be a rep id, a team or 'all'; no rep or team {scope!r} "
