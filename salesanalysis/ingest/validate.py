@@ -19,12 +19,13 @@ from functools import partial
 import pandas as pd
 
 from ..errors import MappingError
-from .computed import DELETED, UNTRACKED, add_computed_columns, melt_stage_dates
+from .computed import DELETED, add_computed_columns, melt_stage_dates
 from .derive import (derive_opportunities, derive_reps, derive_stages, derive_status_by_time,
                      fill_lookups)
 from .coerce import (CoercionOptions, clean_text, clock_seconds, ident, literal, parse,
                      source_text, typed)
 from .keys import find_duplicates, flag_repeated_rows, merge_changes
+from .records import leave_out_non_records
 from .mapping import CLOCK_UNITS, UNIT_FACTORS, TableMapping, normalize_name
 from .rules import bad_type_message, rules_for
 from ..schema import Column, TableSchema
@@ -245,30 +246,6 @@ def _note(con, result, import_id, notes: list[tuple[str, str]]) -> None:
                 f"'mapping_column_absent' AS reason, {literal(note)} AS message")
 
 
-# what a spreadsheet's totals row says in its first cells
-TOTAL_WORDS = ("total", "totals", "grand total", "subtotal", "sum", "summe", "gesamt",
-               "gesamtsumme", "zwischensumme", "somme", "totaal", "totale", "suma")
-
-
-def _non_records(headers: list[str], columns) -> tuple[str, str]:
-    """SQL conditions of the rows that are no records: the totals of the others (a total
-    word in one of the first three cells, at most half the cells filled; looked for in
-    the first and last rows only) and rows with no value at all (a line of separators)."""
-    staged = [columns[h] for h in headers if h in columns]
-    if not staged:
-        return "FALSE", "FALSE"
-
-    def value(col, sql_type):  # a blank text is no value
-        return f"nullif(trim({ident(col)}), '')" if sql_type == "VARCHAR" else ident(col)
-    empty = " AND ".join(f"{value(c, t)} IS NULL" for c, t in staged)
-    words = ", ".join(literal(w) for w in TOTAL_WORDS)
-    said = [f"lower(trim({ident(c)})) IN ({words})" for c, t in staged[:3] if t == "VARCHAR"]
-    filled = " + ".join(f"({value(c, t)} IS NOT NULL)::INT" for c, t in staged)
-    totals = (f"({' OR '.join(said)}) AND ({filled}) * 2 <= {len(staged)}"
-              if said and len(staged) > 1 else "FALSE")
-    return totals, empty
-
-
 def _melted_source(con, src, tmap, columns, found, row, keep_deleted) -> SourceTable | None:
     """The opportunities' per-stage date columns as a source of opportunity_history."""
     into = temp_name("_melted", tmap.name)
@@ -304,27 +281,10 @@ def prepare_table(con, src: SourceTable, schema: TableSchema, tmap: TableMapping
     headers, result.unused_columns = tmap.resolve_columns(list(columns))
     found = {canonical: columns[header][0] for canonical, header in headers.items()}
     stage_types = dict(columns.values())
-    result.rows_read, deleted, first, last = con.execute(
-        f"SELECT count(*), count(*) FILTER ({ident(DELETED)}), min(rowid), max(rowid) "
-        f"FROM {STAGE}").fetchone()
-    result.excluded = 0 if keep_deleted else deleted
-    totals, empty = _non_records(source_headers, columns)
-    # a totals row sits at the top or the bottom of its sheet: only those rows are read
-    near_ends = f"(rowid <= {(first or 0) + 2} OR rowid >= {(last or 0) - 4})"
-    kept = "" if keep_deleted else f" AND NOT {ident(DELETED)}"
-    gone = [f"{near_ends} AND {totals}", empty]
-    result.totals, result.empty = (
-        con.execute(f"SELECT count(*) FROM {STAGE} WHERE {where}{kept}").fetchone()[0]
-        for where in gone)
-    result.excluded += result.totals + result.empty
-    if result.totals or result.empty:
-        con.execute(f"DELETE FROM {STAGE} WHERE ({gone[0]}) OR ({gone[1]})")
-    if UNTRACKED in columns:  # a change log: the changes of fields not mapped go
-        result.untracked = con.execute(
-            f"SELECT count(*) FILTER ({ident(UNTRACKED)} AND "
-            f"{'TRUE' if keep_deleted else f'NOT {ident(DELETED)}'}) FROM {STAGE}").fetchone()[0]
-        con.execute(f"DELETE FROM {STAGE} WHERE {ident(UNTRACKED)}")
-        result.excluded += result.untracked
+    counts = leave_out_non_records(con, source_headers, columns, keep_deleted=keep_deleted)
+    result.rows_read, result.totals, result.empty, result.untracked = (
+        counts[k] for k in ("rows", "totals", "empty", "untracked"))
+    result.excluded = counts["excluded"]
     extra = (_melted_source(con, src, tmap, columns, found, row, keep_deleted)
              if tmap.stage_dates else None)
     generated = {schema.key[0]} if tmap.generate_ids else set()
