@@ -131,9 +131,11 @@ def open_pipeline(workbook, *, by="rep", period=None, start=None, end=None, as_o
                        pd.Timestamp(dates[-1]), counts + sums, set(counts))
     none_priced = (out["open_deals"] > 0) & (out["unpriced_deals"] == out["open_deals"])
     out[sums] = out[sums].astype(float).mask(none_priced, axis=0)
-    at = (pd.Series(dates[0], index=out.index) if period is None else out["period_start"].map(
-        {period_starts(d, d, period)[0]: d for d in dates}))
-    unknown = at.map(lambda d: before_the_deals(workbook, d))
+    # once per date, not per row: the data's first deal decides
+    before = {d: before_the_deals(workbook, d) for d in dates}
+    unknown = (pd.Series(before[dates[0]], index=out.index) if period is None else
+               out["period_start"].map({period_starts(d, d, period)[0]: before[d]
+                                        for d in dates}).fillna(False).astype(bool))
     if unknown.any():  # no deal was open yet is unknown, not an empty pipeline
         out[counts + sums] = out[counts + sums].astype(float).mask(unknown, axis=0)
     if no_probabilities:
