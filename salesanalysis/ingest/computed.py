@@ -10,12 +10,11 @@ rest of the import reads it like any source column.
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from .coerce import TRUE_WORDS, clean_text, ident, literal
 from .mapping import COMPUTED_PREFIX, TableMapping, normalize_name
-from .sources import STAGE
+from .sources import STAGE, temp_name
 
 __all__ = ["DELETED", "UNTRACKED", "add_computed_columns", "melt_stage_dates", "lookup_table",
            "stage_lookup"]
@@ -96,7 +95,7 @@ def _field_columns(fields: dict, find, notes: list) -> dict[str, str]:
 
 def lookup_table(entry: str) -> str:
     """The temporary table holding a lookup entry's rows."""
-    return f"_lookup_{hashlib.md5(entry.encode()).hexdigest()[:10]}"
+    return temp_name("_lookup", entry)
 
 
 def stage_lookup(con, source, entry: str) -> int:

@@ -137,8 +137,9 @@ def fill_lookups(con, typed_table: str, schema, lookups: dict[str, str]) -> None
 
 
 def loose(expr: str) -> str:
-    """SQL: a name compared loosely: case and repeated or surrounding blanks ignored."""
-    return f"lower(regexp_replace(trim({expr}), '\\s+', ' ', 'g'))"
+    """SQL: a name compared loosely: case and repeated or surrounding blanks (tabs and
+    line breaks too) ignored."""
+    return f"lower(trim(regexp_replace({expr}, '\\s+', ' ', 'g')))"
 
 
 def derive_reps(con, typed_table: str, *, add: bool, import_id: int, flag) -> None:

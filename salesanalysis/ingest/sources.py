@@ -10,6 +10,7 @@ row of a sheet (the header is row 1), or the 1-based record number elsewhere.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import re
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from .excel_files import read_sheet, sheet_names
 from ..errors import SourceError
 from .mapping import Mapping
 
-__all__ = ["SourceTable", "discover", "stage_columns", "stage_select", "STAGE"]
+__all__ = ["SourceTable", "discover", "stage_columns", "stage_select", "STAGE", "temp_name"]
 
 STAGE = "_stage"
 # a source column named rowid would hide the staging table's row order
@@ -46,6 +47,11 @@ class SourceTable:
     # consecutive numbers from first_row
     stage: Callable[[duckdb.DuckDBPyConnection], "Sequence[int] | None"]
     first_row: int
+
+
+def temp_name(prefix: str, entry: str) -> str:
+    """The temporary table of one mapping entry (entry names may hold any character)."""
+    return f"{prefix}_{hashlib.md5(entry.encode()).hexdigest()[:10]}"
 
 
 def stage_select(con: duckdb.DuckDBPyConnection, select: str) -> int:

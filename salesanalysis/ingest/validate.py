@@ -12,7 +12,6 @@ something not loaded are flagged. All of it runs as set operations in DuckDB:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -21,7 +20,7 @@ import pandas as pd
 from ..errors import MappingError
 from .computed import DELETED, add_computed_columns, melt_stage_dates
 from .derive import (derive_opportunities, derive_reps, derive_stages, derive_status_by_time,
-                     fill_lookups)
+                     fill_lookups, loose)
 from .coerce import (CoercionOptions, clean_text, clock_seconds, ident, literal, parse,
                      source_text, typed)
 from .keys import find_duplicates, flag_repeated_rows, merge_changes
@@ -29,10 +28,9 @@ from .records import leave_out_non_records
 from .mapping import CLOCK_UNITS, UNIT_FACTORS, TableMapping, normalize_name
 from .rules import bad_type_message, rules_for
 from ..schema import Column, TableSchema
-from .sources import STAGE, SourceTable, stage_columns, stage_select
+from .sources import STAGE, SourceTable, stage_columns, stage_select, temp_name
 
-__all__ = ["TableResult", "PreparedTable", "PROBLEM_COLUMNS", "prepare_table", "store_table",
-           "temp_name"]
+__all__ = ["TableResult", "PreparedTable", "PROBLEM_COLUMNS", "prepare_table", "store_table"]
 
 PROBLEM_COLUMNS = {
     "import_id": "BIGINT",
@@ -57,17 +55,12 @@ class TableResult:
     accepted: int = 0
     rejected: int = 0
     flagged: int = 0
-    excluded: int = 0  # marked deleted in the source (or, below, not tracked), left out
+    excluded: int = 0  # left out: all of the kinds below and the rows marked deleted
     untracked: int = 0  # a change log's changes of fields the mapping does not take
     totals: int = 0  # a spreadsheet's totals rows ("Total" under the deals)
     empty: int = 0  # rows without a value (a line of separators)
     derived_stages: int = 0  # stages written from the deals' stage values
     unused_columns: list[str] = field(default_factory=list)
-
-
-def temp_name(prefix: str, entry: str) -> str:
-    """The temporary table of one mapping entry (entry names may hold any character)."""
-    return f"{prefix}_{hashlib.md5(entry.encode()).hexdigest()[:10]}"
 
 
 def _record(con, result: TableResult, import_id: int, severity: str, select: str) -> None:
@@ -92,7 +85,8 @@ def _typed_select(schema, found, stage_types, tmap, options, rules, row,
         texts = ", ".join(f"coalesce(CAST({ident(c)} AS VARCHAR), '')"
                           for c in sorted(set(found.values()))) or "''"
         if id_columns:  # what identifies the record, read loosely: the rest may change
-            texts = ", ".join(f"coalesce({_loose_text(c)}, '')" for c in id_columns)
+            texts = ", ".join(f"coalesce({loose(f'CAST({ident(c)} AS VARCHAR)')}, '')"
+                              for c in id_columns)
         content = f"md5(concat_ws(chr(31), {texts}))"
         # a line repeated (two calls to one customer on one day) is a record of its
         # own: its n-th occurrence in the source's order adds n to its id
@@ -137,12 +131,6 @@ def _typed_select(schema, found, stage_types, tmap, options, rules, row,
             f"SELECT _row, {', '.join(values)} FROM ("
             f"SELECT {', '.join(clean)} FROM {STAGE}"
             f"{'' if keep_deleted else f' WHERE NOT {ident(DELETED)}'}))")
-
-
-def _loose_text(column: str) -> str:
-    """A staged value as text, for an id: case and blanks do not count."""
-    return (f"lower(trim(regexp_replace(CAST({ident(column)} AS VARCHAR), '\\s+', ' ', "
-            "'g')))")
 
 
 def _default(col: Column, tmap: TableMapping, options: CoercionOptions) -> str:
@@ -372,7 +360,8 @@ def _upsert(con, schema: TableSchema, accepted: str, import_id: int, *,
     values the accepted row leaves empty."""
     table = ident(schema.name)
     columns = ", ".join(ident(c) for c in schema.column_names)
-    if merge and con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]:
+    stored = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    if merge and stored:
         on = " AND ".join(f"s.{ident(k)} IS NOT DISTINCT FROM a.{ident(k)}" for k in schema.key)
         kept = ", ".join(f"a.{ident(c)}" if c in schema.key else
                          f"coalesce(a.{ident(c)}, s.{ident(c)}) AS {ident(c)}"
@@ -380,7 +369,7 @@ def _upsert(con, schema: TableSchema, accepted: str, import_id: int, *,
         accepted = f"SELECT {kept} FROM ({accepted}) a LEFT JOIN {table} s ON {on}"
         con.execute(f"CREATE OR REPLACE TEMP TABLE _merged AS {accepted}")
         accepted = "SELECT * FROM _merged"
-    if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]:
+    if stored:
         on = " AND ".join(f"{table}.{ident(k)} IS NOT DISTINCT FROM a.{ident(k)}"
                           for k in schema.key)
         con.execute(f"DELETE FROM {table} USING ({accepted}) a WHERE {on}")
