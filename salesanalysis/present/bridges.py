@@ -76,7 +76,7 @@ def gap_bridge(explanation, *, ax=None):
         compared = f"{explanation.period} against {explanation.baseline_period} ({which})"
     last = f"{explanation.period} actual"
     steps = pd.DataFrame({
-        "step": [first, *(d[:1].upper() + d[1:] for d in explanation.bridge["driver"]), last],
+        "step": [first, *explanation.driver_labels(), last],
         "value": [explanation.baseline, *explanation.bridge["effect"], explanation.actual]})
     return waterfall(steps, totals=(first, last), unit=explanation.unit, ax=ax,
                      title=f"{explanation.label} of {explanation.scope}: {compared}, by driver")

@@ -132,11 +132,14 @@ class GapExplanation:
         return self.matrix["total"][along > 0].loc[
             along[along > 0].sort_values(ascending=False).index[:n]]
 
+    def driver_labels(self) -> list[str]:
+        """The bridge's drivers as labels read, with a capital."""
+        return [d[:1].upper() + d[1:] for d in self.bridge["driver"]]
+
     def _repr_html_(self) -> str:
         items = "".join(f"<li>{html.escape(s)}</li>" for s in self.sentences())
-        bridge = self.bridge.assign(
-            driver=[d[:1].upper() + d[1:] for d in self.bridge["driver"]],
-            effect=[_signed(v, self.unit) for v in self.bridge["effect"]])
+        bridge = self.bridge.assign(driver=self.driver_labels(),
+                                    effect=[_signed(v, self.unit) for v in self.bridge["effect"]])
         tag = "ol" if len(self.segments) else "ul"
         return (f"<p>{html.escape(self.headline())}</p>"
                 + (f'<p class="sa-note">{html.escape(self.note)}</p>' if self.note else "")

@@ -21,16 +21,22 @@ def baseline_bounds(period, against):
     before = Period.parse(period).baseline(against)
     return before.label, before.first, before.last
 
+
 # periods averaged into the usual level a target is compared with: one period alone
 # (a month that was unusually good or bad) would scale the whole funnel by its accident
 USUAL_PERIODS = 3
 
+
+def _tables(spec) -> set[str]:
+    """The source tables the metric's columns are read from."""
+    return {FACTS[MEASURES[c].fact].table for c in spec.columns()}
+
+
 def usual_bounds(workbook, spec, period):
     """First and last day of the usual level before ``period``, and its words: the
     ``USUAL_PERIODS`` periods before it, as many of them as the data covers (at least
-    the previous one, which :func:`_leaves` checks)."""
-    tables = {FACTS[MEASURES[c].fact].table for c in spec.columns()}
-    starts = [coverage(workbook, table)[0] for table in sorted(tables)]
+    the previous one, which :func:`leaves_of` checks)."""
+    starts = [coverage(workbook, table)[0] for table in sorted(_tables(spec))]
     data_start = max((s for s in starts if s is not None), default=None)
     current = Period.parse(period)
     window = [current.shift(-1)]
@@ -45,8 +51,9 @@ def usual_bounds(workbook, spec, period):
         f"Against the target, the baseline is the usual level ({which}) scaled to the "
         "target: what the target needed at the usual ratios.")
 
-def scope_reps(workbook, scope):
 
+def scope_reps(workbook, scope):
+    """How the scope is named (a rep, ``team X`` or ``the company``) and its sellers."""
     reps = members(workbook)
     if scope in (None, "", "all"):
         return "the company", list(reps["rep_id"])
@@ -57,6 +64,7 @@ def scope_reps(workbook, scope):
     raise InvalidArgumentError(f"scope must be a rep id, a team or 'all'; no rep or team {scope!r} "
                      f"(teams: {', '.join(sorted(reps['team'].dropna().unique()))})")
 
+
 def summed(workbook, columns, dims, first, last, reps, computed_by=None):
     """``columns`` summed per combination of ``dims`` over the reps in scope."""
     by = list(dict.fromkeys(["rep", *dims]))
@@ -65,12 +73,12 @@ def summed(workbook, columns, dims, first, last, reps, computed_by=None):
     frame = frame[frame["rep"].isin(reps)]
     return mergeable(frame.groupby(list(dims), as_index=False, dropna=False)[columns].sum())
 
+
 def leaves_of(workbook, spec, dims, reps, now, before):
     """The metric's columns per combination of ``dims``, now and (``_expected``) before;
     a period the data does not cover is an error, not a gap between zeros."""
-    tables = {FACTS[MEASURES[c].fact].table for c in spec.columns()}
     for first, last in (now, before):
-        for table in sorted(tables):
+        for table in sorted(_tables(spec)):
             start, end = coverage(workbook, table)
             if start is None or last < start.normalize() or first > end:
                 raise MissingDataError(
@@ -80,6 +88,7 @@ def leaves_of(workbook, spec, dims, reps, now, before):
               for first, last in (now, before)]
     leaves = frames[0].merge(frames[1], on=dims, how="outer", suffixes=("", "_expected"))
     return leaves.fillna({c: 0 for c in leaves.columns if c not in dims})
+
 
 def target_sum(workbook, metric, period, reps, *, scope=None):
     """The target of the scope in ``period``: a team's own target when it has one, else
