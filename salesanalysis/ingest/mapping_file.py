@@ -136,7 +136,8 @@ def _parse_columns(spec, here, table, names, problems) -> dict[str, tuple[str, .
 
 
 def _parse_computed(spec, here, table, names, problems) -> dict:
-    """templates, prefixes, outcome_from, deleted, stage_dates, lookups and fields."""
+    """templates, prefixes, outcome_from, deleted, stage_dates, lookups, fields and
+    joins."""
     templates = _section(spec, "templates", here, problems)
     _check_columns(templates, here, "templates", table, names, problems)
     for col, text in templates.items():
@@ -236,14 +237,18 @@ def _parse_joins(spec, here, table, names, problems) -> dict:
     return out
 
 
+def _source(spec, entry: str) -> str | tuple[str, ...]:
+    """The file stems, sheets or tables an entry reads (its own name by default)."""
+    source = spec.get("source", entry)
+    return tuple(str(s) for s in source) if isinstance(source, list) else str(source)
+
+
 def _parse_lookup(entry: str, spec, here: str, problems: _Problems) -> TableMapping:
     """An entry read for other entries' joins only, stored nowhere."""
     for key in sorted(set(spec) - {"table", "source"}, key=str):
         problems.add(spec, key, f"{here}: unknown key {key!r}; a lookup entry says only "
                                 "table and source")
-    source = spec.get("source", entry)
-    return TableMapping(table=LOOKUP, name=entry, source=tuple(map(str, source))
-                        if isinstance(source, list) else str(source))
+    return TableMapping(table=LOOKUP, name=entry, source=_source(spec, entry))
 
 
 def _parse_generate(spec, here, table, problems) -> tuple[bool, tuple[str, ...]]:
@@ -306,10 +311,8 @@ def _parse_table(entry: str, spec, problems: _Problems, parent) -> TableMapping 
     by_time = spec.get("status_by_time", False)
     if by_time not in (True, False):
         problems.add(spec, "status_by_time", f"{here}.status_by_time must be true or false")
-    source = spec.get("source", entry)
     return TableMapping(
-        table=table, name=entry,
-        source=tuple(str(s) for s in source) if isinstance(source, list) else str(source),
+        table=table, name=entry, source=_source(spec, entry),
         columns=columns,
         values={c: {_text(k): str(v) for k, v in r.items()} for c, r in values.items()
                 if isinstance(r, dict)},

@@ -47,6 +47,13 @@ def test_mapping_file_errors_name_the_file(tmp_path):
         load_mapping(tmp_path / "missing.yaml")
 
 
+def _refusal(path) -> str:
+    """What loading the mapping file ``path`` is refused with."""
+    with pytest.raises(sa.MappingError) as caught:
+        load_mapping(path)
+    return str(caught.value)
+
+
 def test_every_mapping_problem_is_listed_with_its_line(tmp_path):
     path = tmp_path / "map.yaml"
     path.write_text("tables:\n"                          # 1
@@ -61,9 +68,7 @@ def test_every_mapping_problem_is_listed_with_its_line(tmp_path):
                     "  deals: {}\n"                      # 10
                     "options:\n"                         # 11
                     "  decimals: ','\n")                 # 12
-    with pytest.raises(sa.MappingError) as caught:
-        load_mapping(path)
-    message = str(caught.value)
+    message = _refusal(path)
     assert "6 problem(s)" in message
     for expected in ["line 6: 'Stage' is given twice (first on line 4)",
                      "line 7: tables.opportunities.columns: 'Deal Name' maps to 'titel'",
@@ -82,9 +87,7 @@ def test_status_by_time_is_an_activities_switch(tmp_path):
                     "    status_by_time: true\n"         # 3
                     "  activities:\n"                    # 4
                     "    status_by_time: sometimes\n")   # 5
-    with pytest.raises(sa.MappingError) as caught:
-        load_mapping(path)
-    message = str(caught.value)
+    message = _refusal(path)
     assert "line 3: tables.opportunities: unknown key 'status_by_time'" in message
     assert "line 5: tables.activities.status_by_time must be true or false" in message
 
@@ -98,9 +101,7 @@ def test_a_join_names_a_lookup_entry(tmp_path):
                     "    joins:\n"                                           # 5
                     "      team: {from: roles, by: RoleId, key: Id, take: Name}\n"  # 6
                     "      name: {from: roles, take: Name}\n")               # 7
-    with pytest.raises(sa.MappingError) as caught:
-        load_mapping(path)
-    message = str(caught.value)
+    message = _refusal(path)
     assert "line 6: tables.reps.joins.team: 'roles' is no entry with table: lookup" in message
     assert "line 7: tables.reps.joins.name must say from (a lookup entry), by, key and take" \
         in message
